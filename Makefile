@@ -1,0 +1,49 @@
+# One command to run the app, one to test it. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3.11
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ganzhou
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint system-deps browser-deps venv services messages bench clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { \
+	  echo "$(PYTHON) not found; installing Debian's python3"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null; }
+	@test -x $(PY) || $$(command -v $(PYTHON) || command -v python3) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+browser-deps:
+	@bash scripts/system_deps.sh --with-browser
+
+run: system-deps venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+services:
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} bash scripts/ensure_services.sh
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: browser-deps venv services lint
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+messages: venv
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,85 @@
+"""Roles are Django groups. The group names are what administrators see."""
+
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+REPORTER = "unit_reporter"
+DRC = "drc_reviewer"
+STATISTICS = "statistics_bureau"
+FINANCE = "finance_bureau"
+LEADER = "leader"
+AUDITOR = "auditor"
+ADMINISTRATOR = "administrator"
+
+ROLE_LABELS = {
+    REPORTER: _("Unit reporter"),
+    DRC: _("DRC reviewer"),
+    STATISTICS: _("Statistics bureau"),
+    FINANCE: _("Finance bureau"),
+    LEADER: _("Leader"),
+    AUDITOR: _("Auditor"),
+    ADMINISTRATOR: _("Administrator"),
+}
+ALL_ROLES = list(ROLE_LABELS)
+
+# Model-level permissions each role holds on every project. Unit reporters hold
+# none globally: they get object permissions through their unit's group.
+GLOBAL_PERMISSIONS = {
+    REPORTER: ["projects.add_project"],
+    DRC: [
+        "projects.view_project",
+        "projects.add_project",
+        "projects.change_project",
+        "projects.manage_lists",
+        "projects.import_projects",
+    ],
+    STATISTICS: ["projects.view_project"],
+    FINANCE: ["projects.view_project"],
+    LEADER: ["projects.view_project"],
+    AUDITOR: ["projects.view_project", "projects.view_history"],
+    ADMINISTRATOR: [
+        "projects.view_project",
+        "projects.add_project",
+        "projects.change_project",
+        "projects.manage_lists",
+        "projects.import_projects",
+        "projects.view_history",
+    ],
+}
+
+# Object permissions a unit's group holds on the unit's own projects.
+UNIT_OBJECT_PERMISSIONS = ["view_project", "change_project"]
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_role_cache", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        user._role_cache = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def is_administrator(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or has_role(user, ADMINISTRATOR))
+
+
+def ensure_role_groups() -> dict[str, Group]:
+    """Create the role groups with their model permissions (idempotent)."""
+    from django.contrib.auth.models import Permission
+
+    groups = {}
+    for role, perms in GLOBAL_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+        groups[role] = group
+    return groups

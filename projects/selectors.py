@@ -1,0 +1,171 @@
+"""Reads shared by views and exports. Permission filtering happens only here."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from .models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, ReserveLevel, Unit
+
+PERMS = {"view": "projects.view_project", "change": "projects.change_project"}
+
+
+def projects_for_user(user, perm: str = "view") -> QuerySet[Project]:
+    """Projects the user may `perm` ("view" or "change"): global role permissions or the unit's object permissions."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return get_objects_for_user(user, PERMS[perm], klass=Project, accept_global_perms=True, with_superuser=True)
+
+
+def get_project_for_user(user, pk, perm: str = "view") -> Project:
+    """The one permission check for a single project: 404 when the user may not `perm` it."""
+    try:
+        return (
+            projects_for_user(user, perm)
+            .select_related("responsible_unit", "competent_department", "leader")
+            .get(pk=pk)
+        )
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_change_project(user, project: Project) -> bool:
+    return projects_for_user(user, "change").filter(pk=project.pk).exists()
+
+
+@dataclass
+class ProjectFilters:
+    unit: Unit | None = None
+    sector: str = ""
+    stage: str = ""
+    list_kind: str = ""
+    leader_id: int | None = None
+    year: int | None = None
+    text: str = ""
+    mine_only: bool = False
+
+
+def project_list(user, filters: ProjectFilters) -> QuerySet[Project]:
+    qs = projects_for_user(user).select_related("responsible_unit", "competent_department", "leader")
+    if filters.unit:
+        qs = qs.filter(responsible_unit=filters.unit)
+    if filters.sector:
+        qs = qs.filter(sector=filters.sector)
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.leader_id:
+        qs = qs.filter(leader_id=filters.leader_id)
+    if filters.mine_only:
+        qs = qs.filter(leader=user)
+    if filters.list_kind == ListKind.ANNUAL:
+        entries = ListEntry.objects.filter(kind=ListKind.ANNUAL, is_active=True)
+        if filters.year:
+            entries = entries.filter(year=filters.year)
+        qs = qs.filter(pk__in=entries.values("project_id"))
+    elif filters.list_kind == ListKind.RESERVE:
+        qs = qs.filter(pk__in=ListEntry.objects.filter(kind=ListKind.RESERVE, is_active=True).values("project_id"))
+    elif filters.year:
+        qs = qs.filter(start_year__lte=filters.year, end_year__gte=filters.year)
+    if filters.text:
+        from django.db.models import Q
+
+        text = filters.text.strip()
+        qs = qs.filter(
+            Q(name__icontains=text)
+            | Q(owner_name__icontains=text)
+            | Q(location__icontains=text)
+            | Q(national_code__icontains=text)
+        )
+    return qs
+
+
+def project_totals(qs: QuerySet[Project], year: int | None) -> dict:
+    totals = qs.order_by().aggregate(count=Count("id"), total_investment=Sum("total_investment"))
+    totals["total_investment"] = totals["total_investment"] or ZERO
+    if year:
+        target = ProjectYearPlan.objects.filter(project__in=qs.order_by().values("pk"), year=year).aggregate(
+            s=Sum("annual_target")
+        )["s"]
+        totals["annual_target"] = target or ZERO
+    return totals
+
+
+def annual_targets(projects: list[Project], year: int) -> dict[int, Decimal]:
+    plans = ProjectYearPlan.objects.filter(project__in=[p.pk for p in projects], year=year)
+    return {plan.project_id: plan.annual_target for plan in plans}
+
+
+def active_lists_by_project(projects: list[Project]) -> dict[int, list[ListEntry]]:
+    result: dict[int, list[ListEntry]] = {p.pk: [] for p in projects}
+    for entry in ListEntry.objects.filter(project__in=result.keys(), is_active=True).order_by("kind", "-year"):
+        result[entry.project_id].append(entry)
+    return result
+
+
+@dataclass
+class ReserveGroup:
+    key: str
+    label: str
+    count: int
+    total: Decimal
+    level: Decimal | None
+
+    @property
+    def meets_level(self) -> bool:
+        return self.level is None or self.total >= self.level
+
+    @property
+    def gap(self) -> Decimal:
+        if self.level is None:
+            return ZERO
+        return max(self.level - self.total, ZERO)
+
+
+def reserve_entries(user) -> QuerySet[ListEntry]:
+    return ListEntry.objects.filter(
+        kind=ListKind.RESERVE, is_active=True, project__in=projects_for_user(user).values("pk")
+    ).select_related("project", "project__responsible_unit", "project__competent_department")
+
+
+def reserve_view(user, view: str) -> list[ReserveGroup]:
+    """Totals of the reserve library per view, against the level to keep (seed 001 §2).
+
+    comprehensive: the entries DRC has chosen for the comprehensive reserve;
+    sector: per competent department; chain: per industry chain; township: per responsible town.
+    """
+    from .models import IndustryChain, UnitType
+
+    levels = {level.view: level.minimum_total for level in ReserveLevel.objects.all()}
+    entries = reserve_entries(user).order_by()
+    if view == ReserveLevel.View.COMPREHENSIVE:
+        agg = entries.filter(in_comprehensive=True).aggregate(n=Count("id"), s=Sum("project__total_investment"))
+        return [ReserveGroup("all", "", agg["n"], agg["s"] or ZERO, levels.get(view))]
+    if view == ReserveLevel.View.SECTOR:
+        rows = entries.exclude(project__competent_department=None).values(
+            "project__competent_department", "project__competent_department__name"
+        )
+        key, label = "project__competent_department", "project__competent_department__name"
+    elif view == ReserveLevel.View.CHAIN:
+        rows = entries.exclude(project__industry_chain="").values("project__industry_chain")
+        key = label = "project__industry_chain"
+    elif view == ReserveLevel.View.TOWNSHIP:
+        rows = entries.filter(project__responsible_unit__unit_type=UnitType.TOWN).values(
+            "project__responsible_unit", "project__responsible_unit__name"
+        )
+        key, label = "project__responsible_unit", "project__responsible_unit__name"
+    else:
+        raise Http404
+    rows = rows.annotate(n=Count("id"), s=Sum("project__total_investment")).order_by("-s")
+    chain_labels = dict(IndustryChain.choices)
+    return [
+        ReserveGroup(
+            str(row[key]),
+            str(chain_labels.get(row[label], row[label])) if view == ReserveLevel.View.CHAIN else row[label],
+            row["n"],
+            row["s"] or ZERO,
+            levels.get(view),
+        )
+        for row in rows
+    ]
