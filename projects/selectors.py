@@ -7,6 +7,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from .roles import AUDITOR, has_role
+
 from .models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, ReserveLevel, Unit
 
 PERMS = {"view": "projects.view_project", "change": "projects.change_project"}
@@ -16,6 +18,8 @@ def projects_for_user(user, perm: str = "view") -> QuerySet[Project]:
     """Projects the user may `perm` ("view" or "change"): global role permissions or the unit's object permissions."""
     if not user.is_authenticated:
         return Project.objects.none()
+    if perm == "change" and has_role(user, AUDITOR):
+        return Project.objects.none()  # auditors read everything and change nothing
     return get_objects_for_user(user, PERMS[perm], klass=Project, accept_global_perms=True, with_superuser=True)
 
 

@@ -1,0 +1,80 @@
+import pytest
+from django.conf import settings
+
+from projects import roles
+from tests.factories import ProjectFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_and_media(settings, tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def town_a(db):
+    return UnitFactory(code="liangjiadun", name="梁家墩镇")
+
+
+@pytest.fixture
+def town_b(db):
+    return UnitFactory(code="shangqin", name="上秦镇")
+
+
+@pytest.fixture
+def drc_unit(db):
+    return UnitFactory(code="drc", name="区发展改革局", unit_type="department")
+
+
+@pytest.fixture
+def reporter_a(town_a):
+    return UserFactory(username="reporter_a", full_name="王芳", unit=town_a, role=roles.REPORTER)
+
+
+@pytest.fixture
+def reporter_b(town_b):
+    return UserFactory(username="reporter_b", full_name="赵磊", unit=town_b, role=roles.REPORTER)
+
+
+@pytest.fixture
+def drc(drc_unit):
+    return UserFactory(username="drc", full_name="刘洋", unit=drc_unit, role=roles.DRC)
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="leader", full_name="陈区长", role=roles.LEADER)
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", full_name="孙审计", role=roles.AUDITOR)
+
+
+@pytest.fixture
+def statistician(db):
+    return UserFactory(username="stats", full_name="周统计", role=roles.STATISTICS)
+
+
+@pytest.fixture
+def finance(db):
+    return UserFactory(username="finance", full_name="吴财政", role=roles.FINANCE)
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="admin", full_name="系统管理员", role=roles.ADMINISTRATOR)
+
+
+@pytest.fixture
+def project_a(town_a):
+    return ProjectFactory(name="梁家墩镇设施农业产业园建设项目", responsible_unit=town_a)
+
+
+@pytest.fixture
+def project_b(town_b):
+    return ProjectFactory(name="上秦镇肉牛养殖基地建设项目", responsible_unit=town_b)
+
+
+def pytest_report_header(config):
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
