@@ -10,8 +10,6 @@ class AdminOnlyForAdministratorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/admin/") and request.user.is_authenticated and not is_administrator(
-            request.user
-        ):
+        if request.path.startswith("/admin/") and request.user.is_authenticated and not is_administrator(request.user):
             raise Http404
         return self.get_response(request)

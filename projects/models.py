@@ -222,7 +222,9 @@ class ListEntry(models.Model):
     is kept as a ListAdjustment with its reason (seed 001 §14).
     """
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="list_entries")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="list_entries"
+    )
     kind = models.CharField(_("list"), max_length=20, choices=ListKind.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     in_comprehensive = models.BooleanField(_("in the comprehensive reserve"), default=False)
@@ -266,7 +268,9 @@ class AdjustmentAction(models.TextChoices):
 class ListAdjustment(models.Model):
     """调整记录: who moved a project in or out of a list, when and why (seed 001 §14)."""
 
-    entry = models.ForeignKey(ListEntry, verbose_name=_("list entry"), on_delete=models.CASCADE, related_name="adjustments")
+    entry = models.ForeignKey(
+        ListEntry, verbose_name=_("list entry"), on_delete=models.CASCADE, related_name="adjustments"
+    )
     action = models.CharField(_("action"), max_length=10, choices=AdjustmentAction.choices)
     quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
     reason = models.TextField(_("reason"))
@@ -280,6 +284,9 @@ class ListAdjustment(models.Model):
         verbose_name = _("list adjustment")
         verbose_name_plural = _("list adjustments")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}：{self.reason}"
 
 
 class ReserveLevel(models.Model):
@@ -312,7 +319,9 @@ class ProjectYearPlan(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="year_plans")
     year = models.PositiveSmallIntegerField(_("year"))
     planned_start_date = models.DateField(_("planned start or resume date"), null=True, blank=True)
-    annual_target = models.DecimalField(_("annual investment target (10k yuan)"), **MONEY, validators=[MinValueValidator(ZERO)])
+    annual_target = models.DecimalField(
+        _("annual investment target (10k yuan)"), **MONEY, validators=[MinValueValidator(ZERO)]
+    )
     plan_01 = models.DecimalField(_("January"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
     plan_02 = models.DecimalField(_("February"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])
     plan_03 = models.DecimalField(_("March"), **MONEY, default=ZERO, validators=[MinValueValidator(ZERO)])

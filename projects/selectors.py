@@ -7,9 +7,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from .roles import AUDITOR, has_role
-
 from .models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, ReserveLevel, Unit
+from .roles import AUDITOR, has_role
 
 PERMS = {"view": "projects.view_project", "change": "projects.change_project"}
 

@@ -256,7 +256,10 @@ def year_plan_save(
         setattr(plan, field, amount if amount is not None else ZERO)
     if not project.start_year <= year <= project.end_year:
         raise ValidationError(
-            {"year": _("The year must lie within the construction period %(years)s.") % {"years": project.years_display}}
+            {
+                "year": _("The year must lie within the construction period %(years)s.")
+                % {"years": project.years_display}
+            }
         )
     plan.full_clean(validate_unique=False)
     items = []

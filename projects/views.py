@@ -1,3 +1,344 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-# Create your views here.
+from . import selectors, services
+from .filters import filters_from_request
+from .forms import (
+    FundItemFormSet,
+    ListAddForm,
+    ListRemoveForm,
+    ProjectForm,
+    YearPlanForm,
+    apply_validation_error,
+    leaders_queryset,
+)
+from .history import project_history
+from .models import (
+    MONTH_FIELDS,
+    IndustryChain,
+    ListAdjustment,
+    ListEntry,
+    ListKind,
+    ProjectYearPlan,
+    ReserveLevel,
+    Sector,
+    Stage,
+    Unit,
+)
+
+PAGE_SIZE = 50
+
+
+def _require_list_manager(user):
+    if not user.has_perm("projects.manage_lists"):
+        raise PermissionDenied
+
+
+@login_required
+def project_list(request):
+    filters = filters_from_request(request)
+    year = filters.year or timezone.localdate().year
+    qs = selectors.project_list(request.user, filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = list(page.object_list)
+    targets = selectors.annual_targets(projects, year)
+    lists = selectors.active_lists_by_project(projects)
+    rows = [(p, targets.get(p.pk), lists.get(p.pk, [])) for p in projects]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "totals": selectors.project_totals(qs, year),
+            "year": year,
+            "filters": filters,
+            "units": Unit.objects.all(),
+            "leaders": leaders_queryset(),
+            "sectors": Sector.choices,
+            "stages": Stage.choices,
+            "list_kinds": ListKind.choices,
+            "querystring": query.urlencode(),
+            "can_add": request.user.has_perm("projects.add_project"),
+        },
+    )
+
+
+@login_required
+def project_detail(request, pk):
+    project = selectors.get_project_for_user(request.user, pk)
+    plans = ProjectYearPlan.objects.filter(project=project).prefetch_related("fund_items").order_by("-year")
+    entries = ListEntry.objects.filter(project=project).prefetch_related(
+        Prefetch("adjustments", queryset=ListAdjustment.objects.select_related("acting_user"))
+    )
+    current_year = timezone.localdate().year
+    plan_years = list(range(project.start_year, project.end_year + 1))
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "plans": [(plan, plan.monthly_amounts) for plan in plans],
+            "entries": entries,
+            "can_change": selectors.can_change_project(request.user, project),
+            "can_manage_lists": request.user.has_perm("projects.manage_lists"),
+            "plan_years": plan_years,
+            "current_year": current_year,
+            "add_form": ListAddForm(initial={"year": current_year}),
+            "tab": "overview",
+        },
+    )
+
+
+@login_required
+def project_history_view(request, pk):
+    project = selectors.get_project_for_user(request.user, pk)
+    events = project_history(project)
+    page = Paginator(events, 30).get_page(request.GET.get("page"))
+    return render(request, "projects/project_history.html", {"project": project, "page": page, "tab": "history"})
+
+
+@login_required
+def project_create_view(request):
+    if not request.user.has_perm("projects.add_project"):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Project “%(name)s” created.") % {"name": project.name})
+            return redirect("projects:project_detail", pk=project.pk)
+    return render(request, "projects/project_form.html", {"form": form, "project": None})
+
+
+@login_required
+def project_edit(request, pk):
+    project = selectors.get_project_for_user(request.user, pk, "change")
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(project=project, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("projects:project_detail", pk=project.pk)
+    return render(request, "projects/project_form.html", {"form": form, "project": project})
+
+
+@login_required
+def year_plan_edit(request, pk, year):
+    project = selectors.get_project_for_user(request.user, pk, "change")
+    if not project.start_year <= year <= project.end_year:
+        raise Http404
+    plan = ProjectYearPlan.objects.filter(project=project, year=year).first()
+    initial, fund_initial = {}, []
+    if plan:
+        initial = {"planned_start_date": plan.planned_start_date, "annual_target": plan.annual_target}
+        initial.update({name: getattr(plan, name) for name in MONTH_FIELDS})
+        fund_initial = [
+            {"fund_type": i.fund_type, "amount": i.amount, "performance_targets": i.performance_targets}
+            for i in plan.fund_items.order_by("id")
+        ]
+    form = YearPlanForm(request.POST or None, initial=initial)
+    formset = FundItemFormSet(request.POST or None, initial=fund_initial, prefix="funds")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        items = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            services.year_plan_save(
+                project=project,
+                year=year,
+                annual_target=form.cleaned_data["annual_target"],
+                monthly=form.monthly(),
+                planned_start_date=form.cleaned_data["planned_start_date"],
+                fund_items=items,
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The %(year)s three lists are saved.") % {"year": year})
+            return redirect("projects:project_detail", pk=project.pk)
+    month_fields = [form[name] for name in MONTH_FIELDS]
+    return render(
+        request,
+        "projects/year_plan_form.html",
+        {"project": project, "year": year, "form": form, "formset": formset, "month_fields": month_fields},
+    )
+
+
+@login_required
+@require_POST
+def list_add_view(request, pk):
+    _require_list_manager(request.user)
+    project = selectors.get_project_for_user(request.user, pk)
+    form = ListAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.list_add(project=project, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The project was added to the list."))
+    else:
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+    return redirect("projects:project_detail", pk=project.pk)
+
+
+def _entry_for_user(user, entry_pk) -> ListEntry:
+    entry = get_object_or_404(ListEntry.objects.select_related("project"), pk=entry_pk)
+    selectors.get_project_for_user(user, entry.project_id)
+    return entry
+
+
+@login_required
+def list_remove_view(request, entry_pk):
+    _require_list_manager(request.user)
+    entry = _entry_for_user(request.user, entry_pk)
+    form = ListRemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_remove(entry=entry, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The project was taken off the list."))
+            return redirect("projects:project_detail", pk=entry.project_id)
+    return render(request, "projects/list_remove.html", {"entry": entry, "form": form, "project": entry.project})
+
+
+@login_required
+@require_POST
+def reserve_comprehensive_view(request, entry_pk):
+    _require_list_manager(request.user)
+    entry = _entry_for_user(request.user, entry_pk)
+    try:
+        services.reserve_set_comprehensive(
+            entry=entry, in_comprehensive=request.POST.get("in_comprehensive") == "1", acting_user=request.user
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(request.POST.get("next") or "projects:reserve")
+
+
+@login_required
+def annual_list(request):
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    entries = (
+        ListEntry.objects.filter(
+            kind=ListKind.ANNUAL,
+            year=year,
+            is_active=True,
+            project__in=selectors.projects_for_user(request.user).values("pk"),
+        )
+        .select_related("project", "project__responsible_unit", "project__leader")
+        .order_by("project__responsible_unit__sort_order", "project__name")
+    )
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = [entry.project for entry in page.object_list]
+    targets = selectors.annual_targets(projects, year)
+    totals = selectors.project_totals(
+        selectors.projects_for_user(request.user).filter(pk__in=entries.values("project_id")), year
+    )
+    years = ListEntry.objects.filter(kind=ListKind.ANNUAL).values_list("year", flat=True).distinct().order_by("-year")
+    return render(
+        request,
+        "projects/annual_list.html",
+        {
+            "year": year,
+            "years": sorted(set(years) | {timezone.localdate().year}, reverse=True),
+            "page": page,
+            "rows": [(entry, targets.get(entry.project_id)) for entry in page.object_list],
+            "totals": totals,
+            "querystring": f"year={year}",
+        },
+    )
+
+
+@login_required
+def reserve(request):
+    view = request.GET.get("view") or ReserveLevel.View.COMPREHENSIVE
+    if view not in ReserveLevel.View.values:
+        raise Http404
+    groups = selectors.reserve_view(request.user, view)
+    entries = selectors.reserve_entries(request.user).order_by("-project__total_investment", "project_id")
+    group = request.GET.get("group", "")
+    if view == ReserveLevel.View.COMPREHENSIVE:
+        entries = entries.filter(in_comprehensive=True) if request.GET.get("all") != "1" else entries
+    elif group and view == ReserveLevel.View.SECTOR:
+        entries = entries.filter(project__competent_department_id=group)
+    elif group and view == ReserveLevel.View.CHAIN:
+        entries = entries.filter(project__industry_chain=group)
+    elif group and view == ReserveLevel.View.TOWNSHIP:
+        entries = entries.filter(project__responsible_unit_id=group)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/reserve.html",
+        {
+            "view": view,
+            "views": ReserveLevel.View.choices,
+            "groups": groups,
+            "group": group,
+            "page": page,
+            "querystring": query.urlencode(),
+            "chains": dict(IndustryChain.choices),
+            "can_manage_lists": request.user.has_perm("projects.manage_lists"),
+            "show_all": request.GET.get("all") == "1",
+        },
+    )
+
+
+@login_required
+def adjustments(request):
+    qs = (
+        ListAdjustment.objects.filter(entry__project__in=selectors.projects_for_user(request.user).values("pk"))
+        .select_related("entry", "entry__project", "entry__project__responsible_unit", "acting_user")
+        .order_by("-created_at", "-id")
+    )
+    kind = request.GET.get("kind", "")
+    if kind in ListKind.values:
+        qs = qs.filter(entry__kind=kind)
+    quarter = request.GET.get("quarter", "")
+    if quarter in {"1", "2", "3", "4"}:
+        qs = qs.filter(quarter=int(quarter))
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        qs = qs.filter(created_at__year=int(year))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/adjustments.html",
+        {
+            "page": page,
+            "kind": kind,
+            "quarter": quarter,
+            "year": year,
+            "list_kinds": ListKind.choices,
+            "querystring": query.urlencode(),
+        },
+    )
