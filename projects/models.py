@@ -203,11 +203,17 @@ class Project(models.Model):
 
 
 class ProjectUserObjectPermission(UserObjectPermissionBase):
+    """Direct foreign-key object permission (guardian), so permission checks join instead of scanning."""
+
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+    history = HistoricalRecords()
 
 
 class ProjectGroupObjectPermission(GroupObjectPermissionBase):
+    """A unit group's permission on one project: how a unit's staff reach their projects."""
+
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+    history = HistoricalRecords()
 
 
 class ListKind(models.TextChoices):
