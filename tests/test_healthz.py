@@ -1,0 +1,83 @@
+"""/healthz for the container healthcheck, and who may open the Django admin."""
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connections
+from django.urls import reverse
+
+# The Redis that `make test` starts (Makefile TEST_REDIS_URL), when REDIS_URL is not set.
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
+ADMIN_BRANDING = "甘州区重点项目协同推进系统 · 管理后台"
+
+
+@pytest.fixture
+def redis_configured(settings):
+    settings.REDIS_URL = settings.REDIS_URL or LOCAL_REDIS_URL
+    return settings
+
+
+@pytest.mark.django_db
+def test_healthz_is_ok_without_login_when_database_and_redis_answer(client, redis_configured):
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_redis_is_unreachable(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["database"] == "ok"
+    assert body["redis"] != "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_fails(client, redis_configured):
+    # django.db.connection proxies to connections["default"]; every cursor it opens now fails.
+    failing = mock.patch.object(connections["default"], "cursor", side_effect=OperationalError("connection refused"))
+    with failing:
+        response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "OperationalError", "redis": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_without_redis_url_reports_eager_tasks_as_healthy(client, settings):
+    settings.REDIS_URL = ""
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["redis"] != "ok"
+
+
+def test_admin_is_404_for_a_logged_in_non_administrator(client, drc):
+    client.force_login(drc)
+
+    assert client.get(reverse("admin:index")).status_code == 404
+
+
+def test_admin_index_renders_for_an_administrator(client, administrator):
+    client.force_login(administrator)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert ADMIN_BRANDING in response.text
+
+
+def test_admin_sends_anonymous_visitors_to_its_login_page(client, db):
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
