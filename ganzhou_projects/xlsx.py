@@ -1,0 +1,234 @@
+"""Safe Excel (xlsx) input and output shared by every official table.
+
+Writing: text that a spreadsheet would run as a formula (=, +, -, @ and the
+control characters of CSV/formula injection) is always stored as text.
+Reading: uploads are size-checked and inspected as zip archives before openpyxl
+sees them, so an oversized file or a zip bomb is refused without being unpacked.
+"""
+
+import datetime
+import zipfile
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "#,##0.00"
+UNIT_TEXT = "单位：万元"
+
+# Characters that make a spreadsheet treat a cell as a formula, or that CSV
+# injection guides list alongside them (OWASP "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+# A real workbook's XML compresses roughly 5–30 times; hundreds of times means
+# a crafted archive. Small members are exempt: tiny repetitive files compress
+# very well without being dangerous.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
+
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FONT = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=16)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+DATA_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+NUMBER_ALIGNMENT = Alignment(horizontal="right", vertical="center")
+
+HeaderItem = tuple[str, Sequence[str]]
+
+
+# --- writing -------------------------------------------------------------
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def safe_cell_value(value):
+    """The value to put in a cell: numbers stay numbers, everything else becomes clean text.
+
+    Lazy translations become str; characters XML cannot hold are dropped
+    (openpyxl refuses them). Whether the text must be forced to a string cell
+    is decided by `write_cell`, which knows the cell.
+    """
+    if value is None or isinstance(value, bool | int | float | Decimal | datetime.date):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def write_cell(ws, row: int, col: int, value, *, number_format: str | None = None, style: dict | None = None):
+    """Write one cell; formula-like text is stored as text with Excel's quote prefix, never as a formula."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = safe_cell_value(value)
+    if is_formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if number_format:
+        cell.number_format = number_format
+    for name, attr in (style or {}).items():
+        setattr(cell, name, attr)
+    return cell
+
+
+def write_text_cell(ws, row: int, col: int, value, **kwargs):
+    """Write `value` as text whatever it looks like (a phone number, a code, a formula-like string)."""
+    text = "" if value is None else safe_cell_value(str(value))
+    cell = write_cell(ws, row, col, text, **kwargs)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _style_range(ws, min_row: int, min_col: int, max_row: int, max_col: int, **attrs) -> None:
+    # Borders of a merged range must be set on every cell it covers.
+    for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
+        for cell in row:
+            for name, value in attrs.items():
+                setattr(cell, name, value)
+
+
+def write_title_row(ws, title: str, ncols: int, *, row: int = 1, height: float = 32) -> None:
+    """The official title, e.g. "甘州区2026年前期项目谋划表", merged across all columns."""
+    write_cell(ws, row, 1, title, style={"font": TITLE_FONT, "alignment": CENTER})
+    if ncols > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+    ws.row_dimensions[row].height = height
+
+
+def write_unit_row(ws, ncols: int, *, row: int = 2, text: str = UNIT_TEXT, left_text: str = "", span: int = 2) -> None:
+    """The unit row: "单位：万元" on the right (merged over the last `span` columns), optional text on the left."""
+    span = max(1, min(span, ncols))
+    unit_col = ncols - span + 1
+    write_cell(ws, row, unit_col, text, style={"alignment": Alignment(horizontal="right", vertical="center")})
+    if span > 1:
+        ws.merge_cells(start_row=row, start_column=unit_col, end_row=row, end_column=ncols)
+    if left_text and unit_col > 1:
+        write_cell(ws, row, 1, left_text, style={"alignment": Alignment(horizontal="left", vertical="center")})
+        if unit_col > 2:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=unit_col - 1)
+
+
+def header_leaf_labels(columns: Iterable[HeaderItem]) -> list[str]:
+    """The label of every data column: the item itself, or each sub-label of a group."""
+    labels: list[str] = []
+    for label, subs in columns:
+        labels.extend(subs or [label])
+    return labels
+
+
+def write_two_row_header(ws, columns: Sequence[HeaderItem], *, row: int = 3, height: float = 30) -> int:
+    """A two-row header as in the official tables; returns the number of data columns.
+
+    `columns` is a list of (label, sub_labels). Without sub-labels the label is
+    merged over both rows; with them it spans its sub-labels horizontally and
+    they sit under it, e.g. ("前期进展情况", ["审批、核准、备案", "环评", "土地", "规划"]).
+    """
+    col = 1
+    for label, subs in columns:
+        if subs:
+            last = col + len(subs) - 1
+            write_cell(ws, row, col, label)
+            if last > col:
+                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=last)
+            for offset, sub in enumerate(subs):
+                write_cell(ws, row + 1, col + offset, sub)
+            col = last + 1
+        else:
+            write_cell(ws, row, col, label)
+            ws.merge_cells(start_row=row, start_column=col, end_row=row + 1, end_column=col)
+            col += 1
+    ncols = col - 1
+    _style_range(ws, row, 1, row + 1, ncols, font=HEADER_FONT, alignment=CENTER, border=BORDER)
+    ws.row_dimensions[row].height = height
+    ws.row_dimensions[row + 1].height = height
+    return ncols
+
+
+def set_column_widths(ws, widths: Sequence[float]) -> None:
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+
+# --- reading -------------------------------------------------------------
+
+
+def _file_size(uploaded_file) -> int:
+    size = getattr(uploaded_file, "size", None)
+    if size is None:
+        position = uploaded_file.tell()
+        uploaded_file.seek(0, 2)
+        size = uploaded_file.tell()
+        uploaded_file.seek(position)
+    return size
+
+
+def check_xlsx_archive(uploaded_file) -> None:
+    """Refuse what is not a plausible xlsx without decompressing anything.
+
+    The declared sizes are what zipfile will decompress at most, so checking
+    them bounds the work openpyxl can be made to do.
+    """
+    too_big = _("The file is larger than %(size)s MB; please split it or remove unneeded content.")
+    not_xlsx = _("The file is not an Excel workbook (.xlsx). Please save it as .xlsx in Excel or WPS and try again.")
+    if _file_size(uploaded_file) > settings.MAX_UPLOAD_BYTES:
+        raise ValidationError(too_big % {"size": _megabytes(settings.MAX_UPLOAD_BYTES)}, code="too_large")
+    uploaded_file.seek(0)
+    if not zipfile.is_zipfile(uploaded_file):
+        raise ValidationError(not_xlsx, code="not_xlsx")
+    uploaded_file.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded_file) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ValidationError(not_xlsx, code="not_xlsx") from error
+    finally:
+        uploaded_file.seek(0)
+    if not any(info.filename == "xl/workbook.xml" for info in members):
+        raise ValidationError(not_xlsx, code="not_xlsx")
+    suspicious = _("The file unpacks to an unreasonable size and was refused as unsafe.")
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ValidationError(suspicious, code="zip_bomb")
+    total = sum(info.file_size for info in members)
+    if total > settings.MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise ValidationError(suspicious, code="zip_bomb")
+    for info in members:
+        if info.file_size >= RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ValidationError(suspicious, code="zip_bomb")
+
+
+def load_workbook_safely(uploaded_file):
+    """Open an uploaded xlsx read-only (cached values, not formulas) after the checks of `check_xlsx_archive`.
+
+    The caller closes the workbook (read-only workbooks keep the archive open).
+    openpyxl parses with defusedxml when it is installed, which refuses entity
+    expansion attacks.
+    """
+    check_xlsx_archive(uploaded_file)
+    try:
+        return load_workbook(uploaded_file, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a malformed workbook
+        raise ValidationError(
+            _("The Excel file could not be read; it may be damaged. Please save it again as .xlsx and retry."),
+            code="unreadable",
+        ) from error
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"
+
+
+def normalize_header(value) -> str:
+    """Header text without spaces and line breaks, for matching headers typed by hand."""
+    if value is None:
+        return ""
+    return "".join(str(value).split())  # str.split() also splits on the ideographic space

@@ -1,0 +1,92 @@
+"""Excel export and import of the project inventory (前期项目谋划表, DESIGN §3)."""
+
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE
+
+from . import roles
+from .excel import export_planning_table, import_planning_table
+from .filters import filters_from_request
+from .models import Project
+from .selectors import project_list
+
+
+def attachment_disposition(filename: str, ascii_fallback: str) -> str:
+    """Content-Disposition with an ASCII fallback and the real name in RFC 5987 encoding."""
+    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def can_import(user) -> bool:
+    return user.has_perm("projects.import_projects") or roles.has_role(user, roles.REPORTER)
+
+
+@login_required
+@require_GET
+@never_cache
+def export_inventory(request):
+    """The projects the user sees, with the project list's filters, as 前期项目谋划表.
+
+    `?template=1` gives the empty table to fill in for an import.
+    """
+    filters = filters_from_request(request)
+    today = timezone.localdate()
+    blank = request.GET.get("template") == "1"
+    projects = Project.objects.none() if blank else project_list(request.user, filters)
+    content = export_planning_table(projects, filters.year or today.year)
+    stamp = today.strftime("%Y%m%d")
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment_disposition(
+        f"前期项目谋划表-{stamp}.xlsx", f"planning-table-{stamp}.xlsx"
+    )
+    return response
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Excel file (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+
+@login_required
+def import_projects(request):
+    """Upload a 前期项目谋划表: every row is checked, and either all rows are written or none."""
+    if not can_import(request.user):
+        raise Http404
+    errors = []
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                result = import_planning_table(form.cleaned_data["file"], request.user)
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                if result.ok:
+                    messages.success(
+                        request,
+                        _(
+                            "Import finished: %(created)s projects created, %(updated)s updated, "
+                            "%(unchanged)s unchanged."
+                        )
+                        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+                    )
+                    return redirect("projects:project_list")
+                errors = result.errors
+    else:
+        form = ImportForm()
+    return render(request, "projects/import.html", {"form": form, "errors": errors})
