@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class DispatchConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'dispatch'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "dispatch"

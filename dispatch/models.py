@@ -1,2 +1,346 @@
+import datetime
+import zoneinfo
+from decimal import Decimal
 
-# Create your models here.
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects.models import MONEY, ZERO, Project, Unit
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+DEADLINE_DAY = 20
+
+
+def default_deadline(year: int, month: int) -> datetime.datetime:
+    """Seed 000 §1.1: reports are due by the 20th; the last second of that day, Asia/Shanghai."""
+    return datetime.datetime(year, month, DEADLINE_DAY, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+class ReportingPeriod(models.Model):
+    """One month of reporting with its deadline (DRC may move it, e.g. around a holiday)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), validators=[MinValueValidator(1), MaxValueValidator(12)])
+    deadline = models.DateTimeField(_("deadline"))
+    deadline_note = models.TextField(_("reason for the deadline change"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="period_unique_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="period_month_range"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(year)s-%(month)02d") % {"year": self.year, "month": self.month}
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年{self.month}月"
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        if self.month == 12:
+            return datetime.date(self.year, 12, 31)
+        return datetime.date(self.year, self.month + 1, 1) - datetime.timedelta(days=1)
+
+    @property
+    def key(self) -> int:
+        """Sortable year*12+month, for comparing periods."""
+        return self.year * 12 + self.month
+
+    @property
+    def deadline_moved(self) -> bool:
+        return self.deadline != default_deadline(self.year, self.month)
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+EDITABLE_STATUSES = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
+REVIEWABLE_STATUSES = frozenset({ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED})
+SENT_STATUSES = frozenset(
+    {ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED, ReportStatus.ACCEPTED, ReportStatus.RETURNED}
+)
+
+
+class Timeliness(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class StartStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    STARTED = "started", _("Started")
+    RESUMED = "resumed", _("Resumed")
+    COMPLETED = "completed", _("Completed")
+
+
+class ProcedureStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not yet applied for")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    NOT_NEEDED = "not_needed", _("Not needed")
+
+
+# The approval procedures of a monthly report (seed 001 §9 "4+X"; DESIGN §2.3), in table order.
+PROCEDURE_FIELDS = [
+    ("proc_land", "用地审批"),
+    ("proc_approval", "审批核准备案"),
+    ("proc_land_planning", "用地规划"),
+    ("proc_construction_planning", "建设规划"),
+    ("proc_eia", "环评"),
+    ("proc_construction_permit", "施工许可"),
+]
+
+
+def _procedure_field(label):
+    return models.CharField(label, max_length=20, choices=ProcedureStatus.choices, blank=True)
+
+
+class MonthlyReport(models.Model):
+    """月度进展: one project's progress in one reporting period (seed 000 §1.1, seed 002)."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="reports"
+    )
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="reports")
+    unit = models.ForeignKey(Unit, verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+
+    investment_this_month = models.DecimalField(
+        _("investment completed this month (10k yuan)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    zero_investment_reason = models.TextField(_("reason for zero investment"), blank=True)
+    over_plan_explanation = models.TextField(_("explanation of figures above plan"), blank=True)
+    progress_text = models.TextField(_("physical progress"), blank=True)
+    progress_percent = models.DecimalField(
+        _("physical progress (%)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    start_status = models.CharField(_("start status"), max_length=20, choices=StartStatus.choices, blank=True)
+    actual_start_date = models.DateField(_("actual start date"), null=True, blank=True)
+    proc_land = _procedure_field(_("land-use approval"))
+    proc_approval = _procedure_field(_("examination, approval or filing"))
+    proc_land_planning = _procedure_field(_("land-use planning permit"))
+    proc_construction_planning = _procedure_field(_("construction planning permit"))
+    proc_eia = _procedure_field(_("environmental impact assessment"))
+    proc_construction_permit = _procedure_field(_("construction permit"))
+    policy_funds_spent = models.DecimalField(
+        _("policy funds spent this month (10k yuan)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+
+    timeliness = models.CharField(_("timeliness"), max_length=10, choices=Timeliness.choices, blank=True)
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["period", "unit__sort_order", "project__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "project"], name="report_unique_per_period_project"),
+            models.CheckConstraint(
+                condition=Q(investment_this_month__isnull=True) | Q(investment_this_month__gte=0),
+                name="report_investment_nonnegative",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress_percent__isnull=True) | Q(progress_percent__gte=0, progress_percent__lte=100),
+                name="report_percent_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "unit", "status"])]
+        permissions = [
+            ("review_report", _("Can accept and return monthly reports")),
+            ("verify_report", _("Can flag reports for on-site verification")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.period}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status in SENT_STATUSES
+
+
+class ReviewAction(models.Model):
+    """The review trail of a report: every submission, return, acceptance and reopening, with who and when."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted")
+        RESUBMIT = "resubmit", _("Resubmitted")
+        RETURN = "return", _("Returned")
+        ACCEPT = "accept", _("Accepted")
+        REOPEN = "reopen", _("Reopened")
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="actions"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("at"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review action")
+        verbose_name_plural = _("review actions")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def photo_path(instance, filename):
+    return f"reports/{instance.report.period.year}/{instance.report.period.month:02d}/{instance.report_id}/{filename}"
+
+
+class ReportPhoto(models.Model):
+    report = models.ForeignKey(MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_path)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("progress photo")
+        verbose_name_plural = _("progress photos")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class ProblemCategory(models.TextChoices):
+    LAND = "land", _("Land")
+    FUNDS = "funds", _("Funds")
+    APPROVALS = "approvals", _("Approval procedures")
+    DEMOLITION = "demolition", _("Land acquisition and demolition")
+    UTILITIES = "utilities", _("Water, power, gas, heating and other factors")
+    OTHER = "other", _("Other")
+
+
+class SolvingLevel(models.TextChoices):
+    UNIT = "unit", _("The unit itself")
+    DEPARTMENT = "department", _("Competent department")
+    DRC = "drc", _("Coordination by the district DRC")
+    DISTRICT = "district", _("Submitted to the district committee and government")
+
+
+class ReportedProblem(models.Model):
+    """A problem needing coordination, raised in a monthly report; the problem ledger takes these over."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="problems"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=ProblemCategory.choices)
+    description = models.TextField(_("description"))
+    level = models.CharField(_("level that must solve it"), max_length=20, choices=SolvingLevel.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reported problem")
+        verbose_name_plural = _("reported problems")
+        ordering = ["report_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}：{self.description[:30]}"
+
+
+class SiteVerification(models.Model):
+    """现场核实: the statistics bureau flags a report for on-site verification and records the result."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Figures confirmed")
+        DISCREPANCY = "discrepancy", _("Discrepancy found")
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="verifications"
+    )
+    reason = models.TextField(_("reason for verification"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    result = models.TextField(_("result"), blank=True)
+    verified_investment = models.DecimalField(
+        _("verified investment this month (10k yuan)"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("on-site verification")
+        verbose_name_plural = _("on-site verifications")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.get_outcome_display()}"

@@ -9,7 +9,7 @@ def _setup_roles_and_levels(sender, **kwargs):
     from .models import ReserveLevel
     from .roles import ensure_role_groups
 
-    ensure_role_groups()
+    ensure_role_groups(create_missing_permissions=True)
     # seed 001 §2: levels to keep, in 10k yuan; DRC edits them in the admin.
     defaults = {
         ReserveLevel.View.COMPREHENSIVE: Decimal("10000000"),

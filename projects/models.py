@@ -162,6 +162,13 @@ class Project(models.Model):
     demolition_progress = models.TextField(_("demolition progress"), blank=True)
     existing_problems = models.TextField(_("existing problems"), blank=True)
     national_code = models.CharField(_("national major project database code"), max_length=60, blank=True)
+    opening_cumulative_investment = models.DecimalField(
+        _("investment completed before reporting began (10k yuan)"),
+        **MONEY,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        help_text=_("Cumulative investment completed before the first monthly report in this system."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()

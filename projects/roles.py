@@ -27,17 +27,22 @@ ALL_ROLES = list(ROLE_LABELS)
 GLOBAL_PERMISSIONS = {
     REPORTER: ["projects.add_project"],
     DRC: [
+        "dispatch.review_report",
+        "dispatch.change_reportingperiod",
         "projects.view_project",
         "projects.add_project",
         "projects.change_project",
         "projects.manage_lists",
         "projects.import_projects",
     ],
-    STATISTICS: ["projects.view_project"],
+    STATISTICS: ["projects.view_project", "dispatch.verify_report"],
     FINANCE: ["projects.view_project"],
     LEADER: ["projects.view_project"],
     AUDITOR: ["projects.view_project", "projects.view_history"],
     ADMINISTRATOR: [
+        "dispatch.review_report",
+        "dispatch.verify_report",
+        "dispatch.change_reportingperiod",
         "projects.view_project",
         "projects.add_project",
         "projects.change_project",
@@ -69,10 +74,16 @@ def is_administrator(user) -> bool:
     return user.is_authenticated and (user.is_superuser or has_role(user, ADMINISTRATOR))
 
 
-def ensure_role_groups() -> dict[str, Group]:
+def ensure_role_groups(*, create_missing_permissions: bool = False) -> dict[str, Group]:
     """Create the role groups with their model permissions (idempotent)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Permission
 
+    if create_missing_permissions:
+        # post_migrate reaches apps one by one; make sure every app's permissions exist first.
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0)
     groups = {}
     for role, perms in GLOBAL_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)

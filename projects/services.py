@@ -51,6 +51,7 @@ PROJECT_FIELDS = [
     "demolition_progress",
     "existing_problems",
     "national_code",
+    "opening_cumulative_investment",
 ]
 
 
