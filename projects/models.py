@@ -324,6 +324,7 @@ class ReserveLevel(models.Model):
 
 
 MONTH_FIELDS = [f"plan_{month:02d}" for month in range(1, 13)]
+MONTH_SUM = sum((models.F(name) for name in MONTH_FIELDS[1:]), models.F(MONTH_FIELDS[0]))
 
 
 class ProjectYearPlan(models.Model):
@@ -355,22 +356,10 @@ class ProjectYearPlan(models.Model):
         ordering = ["project_id", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["project", "year"], name="year_plan_unique_per_project_year"),
-            # The twelve monthly amounts add up to the annual target, also at the database level.
+            # The twelve monthly amounts add up to the annual target, also at the database level
+            # (within half a fen: SQLite, used by `make run`, adds decimals as floating point).
             models.CheckConstraint(
-                condition=Q(
-                    annual_target=models.F("plan_01")
-                    + models.F("plan_02")
-                    + models.F("plan_03")
-                    + models.F("plan_04")
-                    + models.F("plan_05")
-                    + models.F("plan_06")
-                    + models.F("plan_07")
-                    + models.F("plan_08")
-                    + models.F("plan_09")
-                    + models.F("plan_10")
-                    + models.F("plan_11")
-                    + models.F("plan_12")
-                ),
+                condition=Q(annual_target__gte=MONTH_SUM - Decimal("0.005"), annual_target__lte=MONTH_SUM + Decimal("0.005")),
                 name="year_plan_months_sum_to_target",
             ),
         ]
