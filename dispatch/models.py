@@ -344,3 +344,6 @@ class SiteVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.get_outcome_display()}"
+
+
+from .models_export import ExportJob  # noqa: E402,F401

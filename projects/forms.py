@@ -36,11 +36,16 @@ class ProjectForm(forms.ModelForm):
         self.fields["leader"].queryset = leaders_queryset()
         self.fields["competent_department"].queryset = Unit.objects.filter(unit_type=UnitType.DEPARTMENT)
         self.fields["total_investment"].widget.attrs.update({"step": "0.01", "min": "0"})
+        self.fields["opening_cumulative_investment"].required = False
         if not user.has_perm("projects.change_project"):
             # A unit's own staff keep projects in their own unit.
             self.fields["responsible_unit"].queryset = Unit.objects.filter(pk=user.unit_id)
             self.fields["responsible_unit"].initial = user.unit_id
             self.fields["responsible_unit"].disabled = bool(user.unit_id)
+
+    def clean_opening_cumulative_investment(self):
+        value = self.cleaned_data.get("opening_cumulative_investment")
+        return value if value is not None else 0
 
     def clean(self):
         data = super().clean()

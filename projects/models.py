@@ -359,7 +359,10 @@ class ProjectYearPlan(models.Model):
             # The twelve monthly amounts add up to the annual target, also at the database level
             # (within half a fen: SQLite, used by `make run`, adds decimals as floating point).
             models.CheckConstraint(
-                condition=Q(annual_target__gte=MONTH_SUM - Decimal("0.005"), annual_target__lte=MONTH_SUM + Decimal("0.005")),
+                condition=Q(
+                    annual_target__gte=MONTH_SUM - Decimal("0.005"),
+                    annual_target__lte=MONTH_SUM + Decimal("0.005"),
+                ),
                 name="year_plan_months_sum_to_target",
             ),
         ]

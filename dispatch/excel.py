@@ -1,0 +1,1113 @@
+"""Excel of the monthly cycle.
+
+1. The unit's month as a workbook to fill offline and upload back (DESIGN §2.3):
+   one row per expected project, keyed by 项目编号 (the project's id). An upload
+   checks every row first and then saves all rows as drafts through
+   `report_save_draft` in one transaction, or none of them.
+2. The three official monthly tables of seed 002 (DESIGN §3) for one unit or the
+   whole district: 前期项目谋划表, 新建（竣工）项目情况表, 在建项目进展情况表.
+3. The background job that writes the whole district's tables as a zip.
+
+Table texts are the official format: literal Chinese, not translated.
+"""
+
+import datetime
+import io
+import logging
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import islice
+from pathlib import Path
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ganzhou_projects.xlsx import (
+    BORDER,
+    CENTER,
+    DATA_ALIGNMENT,
+    HEADER_FONT,
+    MONEY_FORMAT,
+    NUMBER_ALIGNMENT,
+    load_workbook_safely,
+    normalize_header,
+    set_column_widths,
+    write_cell,
+    write_text_cell,
+    write_title_row,
+    write_two_row_header,
+    write_unit_row,
+)
+from projects.excel import RowError, export_planning_table
+from projects.models import RESERVE_STAGES, ListEntry, ListKind, Project, Stage, Unit
+from projects.selectors import projects_for_user
+
+from .models import PROCEDURE_FIELDS, MonthlyReport, ProcedureStatus, ReportingPeriod, StartStatus
+from .models_export import ExportJob
+from .selectors import Figures, expected_projects, figures_for
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+TITLE_ROW, UNIT_ROW, HEADER_ROW = 1, 2, 3
+FIRST_DATA_ROW = HEADER_ROW + 2
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.0"
+READ_ONLY_FILL = PatternFill("solid", fgColor="EEEEEE")
+HINT_FONT = Font(italic=True, color="666666", size=9)
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+MAX_AMOUNT = Decimal("999999999999.99")  # MONEY: 14 digits, 2 decimals
+DISTRICT = "全区"
+NOT_SENT = "未报送"
+
+
+def _zh(label) -> str:
+    with translation.override("zh-hans"):
+        return str(label)
+
+
+def _choice_label(choices, value: str) -> str:
+    """The Chinese label of a choice, "" for blank."""
+    if not value:
+        return ""
+    with translation.override("zh-hans"):
+        return str(dict(choices.choices).get(value, value))
+
+
+def _unit_left_text(period: ReportingPeriod, unit: Unit | None) -> str:
+    scope = f"填报单位：{unit.name}" if unit else f"范围：{DISTRICT}"
+    return f"{scope}　　报告期：{period.label}"
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _amount(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(CENT)
+
+
+def _percent_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f}%"
+
+
+# =========================================================================
+# 1. The unit's month workbook
+# =========================================================================
+
+# Columns of the workbook (the upload finds them by header text, so their order may change).
+COL_ID = "项目编号"
+COL_NAME = "项目名称"
+COL_INVESTMENT = "本月完成投资"
+COL_ZERO_REASON = "零投资说明"
+COL_PROGRESS = "形象进度"
+COL_PERCENT = "形象进度（%）"
+COL_START_STATUS = "开工状态"
+COL_START_DATE = "实际开工日期"
+COL_POLICY = "本月政策性资金支出"
+COL_OVER_PLAN = "超计划说明"
+COL_CUMULATIVE = "累计完成投资（自动计算）"
+COL_YTD = "年度完成投资（自动计算）"
+COL_STATUS = "状态"
+
+MONEY, TEXT, PERCENT, START, DATE, PROCEDURE = "money", "text", "percent", "start", "date", "procedure"
+
+# (header, report field, kind) of every column the reporter fills in, in order.
+INPUT_COLUMNS: list[tuple[str, str, str]] = [
+    (COL_INVESTMENT, "investment_this_month", MONEY),
+    (COL_ZERO_REASON, "zero_investment_reason", TEXT),
+    (COL_PROGRESS, "progress_text", TEXT),
+    (COL_PERCENT, "progress_percent", PERCENT),
+    (COL_START_STATUS, "start_status", START),
+    (COL_START_DATE, "actual_start_date", DATE),
+    *[(label, name, PROCEDURE) for name, label in PROCEDURE_FIELDS],
+    (COL_POLICY, "policy_funds_spent", MONEY),
+    (COL_OVER_PLAN, "over_plan_explanation", TEXT),
+]
+REFERENCE_COLUMNS = [COL_CUMULATIVE, COL_YTD, COL_STATUS]
+WORKBOOK_COLUMNS = [COL_ID, COL_NAME, *[header for header, _f, _k in INPUT_COLUMNS], *REFERENCE_COLUMNS]
+FIELD_COLUMNS = {name: header for header, name, _kind in INPUT_COLUMNS}
+COLUMN_KINDS = {header: kind for header, _name, kind in INPUT_COLUMNS}
+WORKBOOK_WIDTHS = [9, 32, 13, 18, 30, 10, 10, 13, *[11] * len(PROCEDURE_FIELDS), 14, 18, 14, 14, 10]
+
+# The second header row: how to fill each column. The upload skips it.
+ID_HINT = "勿改"
+HINTS = {
+    COL_ID: ID_HINT,
+    COL_NAME: "仅供参考",
+    COL_INVESTMENT: "万元，≥0",
+    COL_PERCENT: "0–100",
+    COL_START_STATUS: "下拉选择",
+    COL_START_DATE: "如 2026-03-05",
+    **{label: "下拉选择" for _name, label in PROCEDURE_FIELDS},
+    COL_POLICY: "万元，≥0",
+    COL_CUMULATIVE: "只读",
+    COL_YTD: "只读",
+    COL_STATUS: "只读",
+}
+HEADER_SEARCH_ROWS = 10
+MAX_UPLOAD_ROWS = 2000
+WORKBOOK_TITLE = re.compile(r"(\d{4})年(\d{1,2})月重点项目进展填报表")
+
+
+def workbook_title(period: ReportingPeriod, unit: Unit) -> str:
+    return f"甘州区{period.year}年{period.month}月重点项目进展填报表（{unit.name}）"
+
+
+def workbook_filename(period: ReportingPeriod, unit: Unit) -> str:
+    return f"{period.year}-{period.month:02d}_重点项目进展填报表_{_file_part(unit.name)}.xlsx"
+
+
+def unit_month_reports(*, period: ReportingPeriod, unit: Unit, acting_user) -> list[MonthlyReport]:
+    """The unit's reports of the month that `acting_user` may see, one per expected project."""
+    from .services import reports_for_unit_month
+
+    reports = reports_for_unit_month(period=period, unit=unit, acting_user=acting_user)
+    visible = set(
+        projects_for_user(acting_user).filter(pk__in=[r.project_id for r in reports]).values_list("pk", flat=True)
+    )
+    return [report for report in reports if report.project_id in visible]
+
+
+def export_unit_workbook(*, period: ReportingPeriod, unit: Unit, reports: list[MonthlyReport]) -> bytes:
+    """The unit's month pre-filled: what is typed so far, and the derived figures for reference."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{period.year}年{period.month}月"
+    ncols = len(WORKBOOK_COLUMNS)
+    write_title_row(ws, workbook_title(period, unit), ncols, row=TITLE_ROW)
+    write_unit_row(ws, ncols, row=UNIT_ROW, left_text=_unit_left_text(period, unit), span=3)
+    for col, header in enumerate(WORKBOOK_COLUMNS, start=1):
+        write_cell(ws, HEADER_ROW, col, header, style={"font": HEADER_FONT, "alignment": CENTER, "border": BORDER})
+        write_cell(ws, HEADER_ROW + 1, col, HINTS.get(header, ""), style={"font": HINT_FONT, "alignment": CENTER})
+    ws.row_dimensions[HEADER_ROW].height = 32
+    set_column_widths(ws, WORKBOOK_WIDTHS)
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
+
+    figures = figures_for(period, reports) if reports else {}
+    positions = {header: col for col, header in enumerate(WORKBOOK_COLUMNS, start=1)}
+    with translation.override("zh-hans"):
+        for row, report in enumerate(reports, start=FIRST_DATA_ROW):
+            _write_report_row(ws, row, report, figures[report.pk], positions)
+    last_row = FIRST_DATA_ROW + max(len(reports), 1) - 1
+    _add_validations(ws, positions, last_row)
+    output = io.BytesIO()
+    wb.save(output)
+    return output.getvalue()
+
+
+def _write_report_row(ws, row: int, report: MonthlyReport, figures: Figures, positions: dict[str, int]) -> None:
+    base = {"border": BORDER, "alignment": DATA_ALIGNMENT}
+    number = base | {"alignment": NUMBER_ALIGNMENT}
+    read_only = {"fill": READ_ONLY_FILL}
+    write_cell(ws, row, positions[COL_ID], report.project_id, style=number | read_only)
+    write_text_cell(ws, row, positions[COL_NAME], report.project.name, style=base | read_only)
+    for header, name, kind in INPUT_COLUMNS:
+        col = positions[header]
+        value = getattr(report, name)
+        if kind == MONEY:
+            write_cell(ws, row, col, _amount(value), number_format=MONEY_FORMAT, style=number)
+        elif kind == PERCENT:
+            write_cell(ws, row, col, value, number_format=PERCENT_FORMAT, style=number)
+        elif kind == DATE:
+            write_cell(ws, row, col, value, number_format=DATE_FORMAT, style=number)
+        elif kind == START:
+            write_text_cell(ws, row, col, _choice_label(StartStatus, value), style=base)
+        elif kind == PROCEDURE:
+            write_text_cell(ws, row, col, _choice_label(ProcedureStatus, value), style=base)
+        else:
+            write_text_cell(ws, row, col, value, style=base)
+    for header, value in ((COL_CUMULATIVE, figures.cumulative), (COL_YTD, figures.year_to_date)):
+        write_cell(ws, row, positions[header], _amount(value), number_format=MONEY_FORMAT, style=number | read_only)
+    write_text_cell(ws, row, positions[COL_STATUS], report.get_status_display(), style=base | read_only)
+
+
+def _add_validations(ws, positions: dict[str, int], last_row: int) -> None:
+    """Drop-down lists for the choice columns and number checks, as Excel and WPS show them while typing."""
+
+    def cells(header: str) -> str:
+        letter = get_column_letter(positions[header])
+        return f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}"
+
+    with translation.override("zh-hans"):
+        start_labels = ",".join(str(label) for label in StartStatus.labels)
+        procedure_labels = ",".join(str(label) for label in ProcedureStatus.labels)
+    lists = [(COL_START_STATUS, start_labels)] + [(label, procedure_labels) for _name, label in PROCEDURE_FIELDS]
+    for header, labels in lists:
+        validation = DataValidation(
+            type="list",
+            formula1=f'"{labels}"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="输入有误",
+            error=f"请从下拉列表中选择：{labels.replace(',', '、')}",
+        )
+        validation.add(cells(header))
+        ws.add_data_validation(validation)
+    for header, maximum in ((COL_INVESTMENT, None), (COL_POLICY, None), (COL_PERCENT, 100)):
+        if maximum is None:
+            validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+            message = "请输入不小于0的金额（万元）"
+        else:
+            validation = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(maximum))
+            message = "请输入0到100之间的数"
+        validation.allow_blank = True
+        validation.showErrorMessage = True
+        validation.errorTitle = "输入有误"
+        validation.error = message
+        validation.add(cells(header))
+        ws.add_data_validation(validation)
+
+
+# --- upload ----------------------------------------------------------------
+
+
+@dataclass
+class UploadResult:
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Row:
+    row: int
+    project_id: int
+    values: dict  # report field → parsed value, for the columns present in the file
+    report: MonthlyReport | None = None
+    changes: dict = field(default_factory=dict)
+
+
+class _RollBack(Exception):
+    """Raised inside the upload transaction to undo every row when any row failed."""
+
+
+def import_unit_workbook(
+    uploaded_file, *, period: ReportingPeriod, unit: Unit, acting_user, today: datetime.date | None = None
+) -> UploadResult:
+    """Save the rows of a filled-in unit workbook as drafts: all of them, or none if any row has an error.
+
+    Every row is checked: the project must be one of the unit's expected
+    projects of the month that the user may change; amounts ≥ 0, percent 0–100,
+    dates real and not in the future, choices one of the labels. A report already
+    sent (submitted or accepted) may appear unchanged but not changed. Uploading
+    never submits. Only changed values are written, so uploading the same file
+    twice changes nothing the second time.
+
+    Raises ValidationError when the file itself is refused (not an xlsx, too
+    large, a zip bomb, no header, another month); row problems are in the result.
+    """
+    today = today or timezone.localdate()
+    columns, rows = _read_workbook(uploaded_file, period)
+    result = UploadResult()
+    planned = _parse_rows(rows, columns, today, result.errors)
+    if not planned and not result.errors:
+        raise ValidationError(_("The file contains no project rows below the header."), code="empty")
+    try:
+        # Opening the month creates the missing drafts: that too is undone when the upload fails.
+        with transaction.atomic():
+            from .services import reports_for_unit_month
+
+            reports = {
+                r.project_id: r for r in reports_for_unit_month(period=period, unit=unit, acting_user=acting_user)
+            }
+            _match_reports(planned, reports, acting_user, result.errors)
+            if result.errors:
+                raise _RollBack
+            _apply(planned, acting_user, today, result)
+            if result.errors:
+                raise _RollBack
+    except _RollBack:
+        result.updated = result.unchanged = 0
+    result.errors.sort(key=lambda error: (error.row, _column_position(error.column)))
+    return result
+
+
+def _column_position(column: str) -> int:
+    return WORKBOOK_COLUMNS.index(column) if column in WORKBOOK_COLUMNS else -1
+
+
+def _header_key(value) -> str:
+    return normalize_header(value).replace("(", "（").replace(")", "）")
+
+
+def _read_workbook(uploaded_file, period: ReportingPeriod) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
+    wb = load_workbook_safely(uploaded_file)
+    try:
+        for ws in wb.worksheets:
+            found = _read_sheet(ws, period)
+            if found is not None:
+                return found
+    finally:
+        wb.close()
+    raise ValidationError(
+        _("No header row with “%(column)s” was found. Please upload the workbook downloaded for this month.")
+        % {"column": COL_ID},
+        code="no_header",
+    )
+
+
+def _read_sheet(ws, period: ReportingPeriod):
+    rows = (tuple(cell.value for cell in cells) for cells in ws.iter_rows())
+    known = {_header_key(header): header for header in WORKBOOK_COLUMNS}
+    columns: dict[str, int] = {}
+    header_row = None
+    for row_number, cells in enumerate(rows, start=1):
+        if row_number > HEADER_SEARCH_ROWS:
+            return None
+        for value in cells:
+            match = WORKBOOK_TITLE.search(str(value or ""))
+            if match and (int(match.group(1)), int(match.group(2))) != (period.year, period.month):
+                raise ValidationError(
+                    _("This workbook is for %(found)s, not for %(period)s. Please download this month's workbook.")
+                    % {"found": f"{match.group(1)}年{int(match.group(2))}月", "period": period.label},
+                    code="wrong_period",
+                )
+        labels = [known.get(_header_key(value)) for value in cells]
+        if COL_ID in labels:
+            header_row = row_number
+            columns = {label: index for index, label in reversed(list(enumerate(labels))) if label}
+            break
+    if header_row is None:
+        return None
+    data: list[tuple[int, tuple]] = []
+    wanted = [columns[header] for header in (COL_ID, *COLUMN_KINDS) if header in columns]
+    percent = columns.get(COL_PERCENT)
+    for row_number, row_cells in enumerate(ws.iter_rows(min_row=header_row + 1), start=header_row + 1):
+        cells = tuple(cell.value for cell in row_cells)
+        if percent is not None:
+            cells = _percent_as_typed(cells, row_cells, percent)
+        if row_number == header_row + 1 and _is_hint_row(cells, columns):
+            continue
+        if all(_is_blank(_cell(cells, index)) for index in wanted):
+            continue
+        data.append((row_number, cells))
+        if len(data) > MAX_UPLOAD_ROWS:
+            raise ValidationError(
+                _("The file has more than %(count)s rows; please upload the workbook downloaded for this month.")
+                % {"count": MAX_UPLOAD_ROWS},
+                code="too_many_rows",
+            )
+    return columns, data
+
+
+def _is_hint_row(cells: tuple, columns: dict[str, int]) -> bool:
+    """The row of hints under the header, even when some hints were deleted."""
+    texts = {header: _text(_cell(cells, index)) for header, index in columns.items()}
+    if texts.get(COL_ID) == ID_HINT:
+        return True
+    return any(texts.values()) and all(text in ("", HINTS.get(header)) for header, text in texts.items())
+
+
+def _percent_as_typed(cells: tuple, row_cells: tuple, index: int) -> tuple:
+    """Typing "45%" into a cell makes Excel store 0.45 with a percent format: read it as the 45 that was meant."""
+    cell = row_cells[index] if index < len(row_cells) else None
+    value = cells[index] if index < len(cells) else None
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and "%" in (getattr(cell, "number_format", "") or "")
+    ):
+        return (*cells[:index], Decimal(repr(value)) * 100, *cells[index + 1 :])
+    return cells
+
+
+def _cell(cells: tuple, index: int):
+    return cells[index] if 0 <= index < len(cells) else None
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _clean_text(value) -> str:
+    """Text as it compares: what a cell can hold, stripped, with one kind of line break."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", _text(value))
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _parse_rows(rows, columns: dict[str, int], today: datetime.date, errors: list[RowError]) -> list[_Row]:
+    lookups = {START: _choice_lookup(StartStatus), PROCEDURE: _choice_lookup(ProcedureStatus)}
+    planned: list[_Row] = []
+    seen: dict[int, int] = {}
+    for row_number, cells in rows:
+        before = len(errors)
+        project_id = None
+        try:
+            project_id = _parse_id(_cell(cells, columns[COL_ID]))
+        except ValidationError as error:
+            errors.extend(RowError(row_number, COL_ID, message) for message in error.messages)
+        values = {}
+        for header, name, kind in INPUT_COLUMNS:
+            if header not in columns:
+                continue  # a column taken out of the file leaves its field as it is
+            try:
+                values[name] = _parse_value(_cell(cells, columns[header]), kind, today, lookups)
+            except ValidationError as error:
+                errors.extend(RowError(row_number, header, message) for message in error.messages)
+        if project_id is not None:
+            if project_id in seen:
+                errors.append(
+                    RowError(
+                        row_number,
+                        COL_ID,
+                        _("This project already appears in row %(row)s of the file.") % {"row": seen[project_id]},
+                    )
+                )
+                continue
+            seen[project_id] = row_number
+        if len(errors) == before:
+            planned.append(_Row(row_number, project_id, values))
+    return planned
+
+
+def _parse_id(value) -> int:
+    if _is_blank(value):
+        raise ValidationError(_("The project number is missing; keep the column as it was downloaded."))
+    if isinstance(value, bool):
+        raise ValidationError(_("“%(value)s” is not a project number.") % {"value": value})
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return value
+    text = _text(value)
+    if text.isdigit():
+        return int(text)
+    raise ValidationError(_("“%(value)s” is not a project number.") % {"value": text})
+
+
+def _parse_value(value, kind: str, today: datetime.date, lookups: dict):
+    if kind == TEXT:
+        return _clean_text(value)
+    if kind in (START, PROCEDURE):
+        return _parse_choice(value, lookups[kind], StartStatus if kind == START else ProcedureStatus)
+    if _is_blank(value):
+        return None
+    if kind == MONEY:
+        return _parse_number(value, places=CENT, maximum=MAX_AMOUNT)
+    if kind == PERCENT:
+        return _parse_number(value, places=TENTH, maximum=Decimal("100"), percent=True)
+    return _parse_date(value, today)
+
+
+def _parse_number(value, *, places: Decimal, maximum: Decimal, percent: bool = False) -> Decimal:
+    if isinstance(value, bool | datetime.date):
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": _text(value)})
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    else:
+        text = _text(value)
+        cleaned = "".join(text.split()).replace(",", "").replace("，", "")
+        cleaned = cleaned.removesuffix("%").removesuffix("％") if percent else cleaned.removesuffix("万元")
+        try:
+            number = Decimal(cleaned)
+        except InvalidOperation:
+            raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
+    if not number.is_finite():
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": _text(value)})
+    if number < 0:
+        raise ValidationError(_("The number cannot be negative."))
+    number = number.quantize(places, rounding=ROUND_HALF_UP)
+    if percent and number > maximum:
+        raise ValidationError(_("The percentage must be between 0 and 100."))
+    if number > maximum:
+        raise ValidationError(_("The amount is too large; it is entered in 10k yuan."))
+    return number
+
+
+DATE_PATTERN = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _parse_date(value, today: datetime.date) -> datetime.date:
+    day = None
+    if isinstance(value, datetime.datetime):
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            converted = from_excel(value)  # a date typed into a cell without a date format
+        except (ValueError, OverflowError, TypeError):
+            converted = None
+        if isinstance(converted, datetime.datetime):
+            day = converted.date()
+    else:
+        match = DATE_PATTERN.match(_text(value))
+        if match:
+            try:
+                day = datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                day = None
+    if day is None or day.year < 1990:
+        raise ValidationError(_("“%(value)s” is not a date; write it like 2026-03-05.") % {"value": _text(value)})
+    if day > today:
+        raise ValidationError(_("The actual start date cannot be in the future."))
+    return day
+
+
+def _choice_lookup(choices) -> dict[str, str]:
+    """Chinese label, English label or code → code."""
+    lookup: dict[str, str] = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value, label in choices.choices:
+                lookup[normalize_header(label).casefold()] = value
+    for value in choices.values:
+        lookup[value.casefold()] = value
+    return lookup
+
+
+def _parse_choice(value, lookup: dict[str, str], choices) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    code = lookup.get(normalize_header(text).casefold())
+    if code is None:
+        with translation.override("zh-hans"):
+            labels = "、".join(str(label) for label in choices.labels)
+        raise ValidationError(
+            _("Unknown value “%(value)s”. Use one of: %(choices)s, or leave it blank.")
+            % {"value": text, "choices": labels}
+        )
+    return str(code)
+
+
+def _same(old, new) -> bool:
+    if isinstance(old, str) or isinstance(new, str):
+        return _clean_text(old) == _clean_text(new)
+    return old == new  # Decimal compares by value: 100 == 100.00
+
+
+def _match_reports(planned: list[_Row], reports: dict[int, MonthlyReport], acting_user, errors: list) -> None:
+    changeable = set(projects_for_user(acting_user, "change").filter(pk__in=list(reports)).values_list("pk", flat=True))
+    for item in planned:
+        report = reports.get(item.project_id)
+        if report is None:
+            errors.append(
+                RowError(
+                    item.row,
+                    COL_ID,
+                    _("Project %(id)s is not one of the unit's projects that report this month.")
+                    % {"id": item.project_id},
+                )
+            )
+            continue
+        if item.project_id not in changeable:
+            errors.append(
+                RowError(item.row, COL_ID, _("You may not change the project “%(name)s”.") % {"name": report.project})
+            )
+            continue
+        item.report = report
+        item.changes = {name: value for name, value in item.values.items() if not _same(getattr(report, name), value)}
+        if item.changes and not report.is_editable:
+            changed = "、".join(FIELD_COLUMNS[name] for name in item.changes)
+            errors.append(
+                RowError(
+                    item.row,
+                    FIELD_COLUMNS[next(iter(item.changes))],
+                    _("The month's report of this project has been sent and cannot be changed by upload (%(columns)s).")
+                    % {"columns": changed},
+                )
+            )
+
+
+def _apply(planned: list[_Row], acting_user, today: datetime.date, result: UploadResult) -> None:
+    from .services import report_save_draft
+
+    for item in planned:
+        if not item.changes:
+            result.unchanged += 1
+            continue
+        try:
+            report_save_draft(report=item.report, data=item.changes, acting_user=acting_user, today=today)
+        except ValidationError as error:
+            result.errors.extend(_row_errors(item.row, error))
+        else:
+            result.updated += 1
+
+
+def _row_errors(row: int, error: ValidationError) -> list[RowError]:
+    if not hasattr(error, "error_dict"):
+        return [RowError(row, "", message) for message in error.messages]
+    found = []
+    for name, messages in error.message_dict.items():
+        column = "" if name == NON_FIELD_ERRORS else FIELD_COLUMNS.get(name, "")
+        found.extend(RowError(row, column, message) for message in messages)
+    return found
+
+
+# =========================================================================
+# 2. The three official monthly tables (seed 002, DESIGN §3)
+# =========================================================================
+
+PLANNING = "planning"
+NEW_STARTS = "new"
+CONSTRUCTION = "construction"
+TABLE_NAMES = {
+    PLANNING: "前期项目谋划表",
+    NEW_STARTS: "新建（竣工）项目情况表",
+    CONSTRUCTION: "在建项目进展情况表",
+}
+# Projects on the annual list reach one table each: reserve stages the planning
+# table, new/completed/in operation the new-start table, under construction the other.
+NEW_START_STAGES = (Stage.NEW_START, Stage.COMPLETED, Stage.IN_OPERATION)
+CONSTRUCTION_STAGES = (Stage.UNDER_CONSTRUCTION,)
+CHUNK = 500  # rows whose reports and figures are read together
+
+
+def new_starts_columns(year: int) -> list[tuple[str, list[str]]]:
+    return [
+        ("序号", []),
+        ("项目名称", []),
+        ("行业领域", []),
+        ("建设单位", []),
+        ("建设规模和主要内容", []),
+        ("项目实施地点", []),
+        ("总投资", []),
+        ("建设起止年限", []),
+        (f"{year}年投资目标", []),
+        ("前期进展情况", ["审批、核准、备案", "环评", "土地", "规划"]),
+        ("项目进展情况", []),
+        ("项目单位联系人及电话", []),
+        ("备注", []),
+    ]
+
+
+NEW_STARTS_WIDTHS = [6, 28, 12, 22, 34, 14, 12, 12, 12, 12, 10, 10, 18, 30, 22, 18]
+
+
+def construction_columns(year: int) -> list[tuple[str, list[str]]]:
+    return [
+        ("序号", []),
+        ("项目名称", []),
+        ("行业领域", []),
+        ("建设内容及规模", []),
+        ("建设年限", []),
+        ("建设地点", []),
+        ("总投资", []),
+        ("本月完成投资", []),
+        ("累计完成投资", []),
+        ("年度完成投资", []),
+        ("形象进度", []),
+        ("联审联批手续", ["用地审批手续", "审批核准备案手续", "用地规划手续", "建设规划手续", "环评审批手续"]),
+        (f"{year}年计划完成投资", []),
+        ("首席服务员", []),
+        ("责任单位", []),
+        ("责任人", []),
+        ("项目单位", []),
+        ("项目单位联系人及电话", []),
+    ]
+
+
+CONSTRUCTION_WIDTHS = [6, 28, 12, 34, 11, 14, 12, 12, 12, 12, 30, 10, 10, 10, 10, 10, 12, 10, 14, 10, 22, 22]
+
+
+def table_title(key: str, year: int) -> str:
+    return f"甘州区{year}年{TABLE_NAMES[key]}"
+
+
+def table_filename(period: ReportingPeriod, key: str, unit: Unit | None) -> str:
+    scope = _file_part(unit.name) if unit else DISTRICT
+    return f"{period.year}-{period.month:02d}_{TABLE_NAMES[key]}_{scope}.xlsx"
+
+
+def _file_part(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "unit"
+
+
+def _deadline_day(period: ReportingPeriod) -> datetime.date:
+    return timezone.localtime(period.deadline).date()
+
+
+def planning_projects(period: ReportingPeriod, unit: Unit | None = None) -> QuerySet[Project]:
+    """Projects of the 前期项目谋划表: reserve stages, on the reserve library or the year's annual list.
+
+    Membership is judged on the period's deadline day, as for the reports.
+    """
+    day = _deadline_day(period)
+    entries = ListEntry.objects.filter(
+        Q(kind=ListKind.RESERVE) | Q(kind=ListKind.ANNUAL, year=period.year), joined_on__lte=day
+    ).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+    projects = Project.objects.filter(stage__in=RESERVE_STAGES, pk__in=entries.values("project_id"))
+    return projects.filter(responsible_unit=unit) if unit else projects
+
+
+def table_projects(period: ReportingPeriod, stages: Iterable[str], unit: Unit | None = None) -> QuerySet[Project]:
+    projects = expected_projects(period).filter(stage__in=list(stages))
+    if unit:
+        projects = projects.filter(responsible_unit=unit)
+    return projects.select_related("responsible_unit").order_by("responsible_unit__sort_order", "name", "id")
+
+
+def planning_table(
+    period: ReportingPeriod, unit: Unit | None = None, *, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """前期项目谋划表 of the period: the inventory export of projects, with the unit on the unit row."""
+    content = export_planning_table(planning_projects(period, unit), period.year)
+    wb = load_workbook(io.BytesIO(content))  # our own file: add the scope to the unit row
+    ws = wb.active
+    _write_scope(ws, period, unit, ws.max_column)
+    if progress:
+        rows = max(ws.max_row - FIRST_DATA_ROW + 1, 0)
+        progress(rows, rows)
+    output = io.BytesIO()
+    wb.save(output)
+    return output.getvalue()
+
+
+def _write_scope(ws, period: ReportingPeriod, unit: Unit | None, ncols: int, span: int = 2) -> None:
+    last = ncols - span
+    write_cell(ws, UNIT_ROW, 1, _unit_left_text(period, unit), style={"alignment": Alignment(horizontal="left")})
+    if last > 1:
+        ws.merge_cells(start_row=UNIT_ROW, start_column=1, end_row=UNIT_ROW, end_column=last)
+
+
+@dataclass
+class _TableRow:
+    project: Project
+    report: MonthlyReport | None
+    figures: Figures
+
+
+def _table_rows(
+    period: ReportingPeriod, projects: list[Project], progress: Callable[[int, int], None] | None
+) -> Iterator[_TableRow]:
+    """Each project with its report of the month (or none) and derived figures, a chunk's queries at a time."""
+    done = 0
+    for chunk in _chunks(projects, CHUNK):
+        found = {
+            r.project_id: r for r in MonthlyReport.objects.filter(period=period, project_id__in=[p.pk for p in chunk])
+        }
+        reports = []
+        for project in chunk:
+            report = found.get(project.pk)
+            if report is None:
+                # Not opened yet: an unsaved stand-in so the figures still count the earlier months.
+                report = MonthlyReport(
+                    id=-project.pk, period=period, project=project, unit_id=project.responsible_unit_id
+                )
+            report.project = project
+            reports.append(report)
+        figures = figures_for(period, reports)
+        for project, report in zip(chunk, reports, strict=True):
+            yield _TableRow(project, found.get(project.pk), figures[report.pk])
+        done += len(chunk)
+        if progress:
+            progress(done, len(projects))
+
+
+def _sent(report: MonthlyReport | None) -> bool:
+    return report is not None and report.first_submitted_at is not None
+
+
+def _procedure(report: MonthlyReport | None, name: str) -> str:
+    return _choice_label(ProcedureStatus, getattr(report, name)) if report else ""
+
+
+def _planning_procedures(report: MonthlyReport | None) -> str:
+    parts = [
+        f"{label}：{_procedure(report, name)}"
+        for name, label in (("proc_land_planning", "用地规划"), ("proc_construction_planning", "建设规划"))
+        if report and getattr(report, name)
+    ]
+    return "；".join(parts)
+
+
+def _progress(report: MonthlyReport | None) -> str:
+    if report is None:
+        return ""
+    text = report.progress_text.strip()
+    if report.progress_percent is not None:
+        percent = f"形象进度{_percent_text(report.progress_percent)}"
+        text = f"{text}（{percent}）" if text else percent
+    return text
+
+
+def _start_table(title: str, columns, widths, period: ReportingPeriod, unit: Unit | None):
+    wb = Workbook()
+    ws = wb.active
+    ncols = len([leaf for label, subs in columns for leaf in (subs or [label])])
+    write_title_row(ws, title, ncols, row=TITLE_ROW)
+    write_unit_row(ws, ncols, row=UNIT_ROW, left_text=_unit_left_text(period, unit))
+    write_two_row_header(ws, columns, row=HEADER_ROW)
+    set_column_widths(ws, widths)
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW + 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return wb, ws, ncols
+
+
+def _write_row(ws, row: int, values: list) -> None:
+    style = {"border": BORDER, "alignment": DATA_ALIGNMENT}
+    for col, value in enumerate(values, start=1):
+        if isinstance(value, Decimal):
+            write_cell(ws, row, col, value, number_format=MONEY_FORMAT, style=style | {"alignment": NUMBER_ALIGNMENT})
+        elif isinstance(value, int):
+            write_cell(ws, row, col, value, style=style | {"alignment": NUMBER_ALIGNMENT})
+        elif value is None:
+            write_cell(ws, row, col, None, style=style)
+        else:
+            # Years, phone numbers and names are text even when they look like numbers.
+            write_text_cell(ws, row, col, value, style=style)
+
+
+def _finish(wb, ws, last_row: int, ncols: int) -> bytes:
+    if last_row >= FIRST_DATA_ROW:
+        ws.auto_filter.ref = f"A{HEADER_ROW + 1}:{get_column_letter(ncols)}{last_row}"
+    output = io.BytesIO()
+    wb.save(output)
+    return output.getvalue()
+
+
+def new_starts_table(
+    period: ReportingPeriod, unit: Unit | None = None, *, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """新建（竣工）项目情况表: expected projects that started, completed or went into operation.
+
+    前期进展情况 comes from the month's report: 审批、核准、备案 ← proc_approval,
+    环评 ← proc_eia, 土地 ← proc_land, 规划 ← 用地规划 + 建设规划. The report's values
+    are shown whatever its review status; 备注 gives the stage, the actual start
+    date and "未报送" when the project has not been submitted this month.
+    """
+    wb, ws, ncols = _start_table(
+        table_title(NEW_STARTS, period.year), new_starts_columns(period.year), NEW_STARTS_WIDTHS, period, unit
+    )
+    projects = list(table_projects(period, NEW_START_STAGES, unit))
+    row = FIRST_DATA_ROW - 1
+    with translation.override("zh-hans"):
+        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
+            row = FIRST_DATA_ROW + serial - 1
+            project, report = item.project, item.report
+            notes = [project.get_stage_display()]
+            if report and report.actual_start_date:
+                notes.append(f"实际开工日期：{report.actual_start_date:%Y-%m-%d}")
+            if not _sent(report):
+                notes.append(NOT_SENT)
+            _write_row(
+                ws,
+                row,
+                [
+                    serial,
+                    project.name,
+                    project.get_sector_display(),
+                    project.owner_name,
+                    project.content_scale,
+                    project.location,
+                    _amount(project.total_investment),
+                    project.years_display,
+                    _amount(item.figures.annual_target),
+                    _procedure(report, "proc_approval"),
+                    _procedure(report, "proc_eia"),
+                    _procedure(report, "proc_land"),
+                    _planning_procedures(report),
+                    _progress(report),
+                    project.owner_contact_display,
+                    "；".join(notes),
+                ],
+            )
+    return _finish(wb, ws, row, ncols)
+
+
+def construction_table(
+    period: ReportingPeriod, unit: Unit | None = None, *, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """在建项目进展情况表: expected projects under construction with the month's derived figures.
+
+    本月/累计/年度完成投资 are derived (`figures_for`: earlier months once sent,
+    this month as typed); {year}年计划完成投资 is the three-list annual target;
+    责任人 is the head of the responsible unit. The table has no 备注 column, so
+    a project not submitted this month has "（未报送）" after its 形象进度.
+    """
+    wb, ws, ncols = _start_table(
+        table_title(CONSTRUCTION, period.year), construction_columns(period.year), CONSTRUCTION_WIDTHS, period, unit
+    )
+    projects = list(table_projects(period, CONSTRUCTION_STAGES, unit))
+    row = FIRST_DATA_ROW - 1
+    with translation.override("zh-hans"):
+        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
+            row = FIRST_DATA_ROW + serial - 1
+            project, report, figures = item.project, item.report, item.figures
+            progress_text = _progress(report)
+            if not _sent(report):
+                progress_text = f"{progress_text}（{NOT_SENT}）" if progress_text else NOT_SENT
+            this_month = report.investment_this_month if report else None
+            _write_row(
+                ws,
+                row,
+                [
+                    serial,
+                    project.name,
+                    project.get_sector_display(),
+                    project.content_scale,
+                    project.years_display,
+                    project.location,
+                    _amount(project.total_investment),
+                    _amount(this_month),
+                    _amount(figures.cumulative),
+                    _amount(figures.year_to_date),
+                    progress_text,
+                    _procedure(report, "proc_land"),
+                    _procedure(report, "proc_approval"),
+                    _procedure(report, "proc_land_planning"),
+                    _procedure(report, "proc_construction_planning"),
+                    _procedure(report, "proc_eia"),
+                    _amount(figures.annual_target),
+                    project.commissioner,
+                    project.responsible_unit.name,
+                    project.responsible_unit.head_name,
+                    project.owner_name,
+                    project.owner_contact_display,
+                ],
+            )
+    return _finish(wb, ws, row, ncols)
+
+
+TABLE_WRITERS = {PLANNING: planning_table, NEW_STARTS: new_starts_table, CONSTRUCTION: construction_table}
+
+
+def official_table(key: str, period: ReportingPeriod, unit: Unit | None = None) -> bytes:
+    """One official table as bytes, for the web."""
+    return TABLE_WRITERS[key](period, unit)
+
+
+def write_official_tables(
+    period: ReportingPeriod, unit: Unit | None, out_dir, progress: Progress | None = None
+) -> list[Path]:
+    """Write the three tables into `out_dir` (created if missing); returns their paths.
+
+    `progress(percent, table name)` is called as the work advances (0–100).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    count = len(TABLE_WRITERS)
+    for index, (key, writer) in enumerate(TABLE_WRITERS.items()):
+        name = TABLE_NAMES[key]
+
+        def table_progress(done: int, total: int, index=index, name=name) -> None:
+            if progress:
+                share = done / total if total else 1
+                progress(int((index + share) * 100 / count), name)
+
+        if progress:
+            progress(int(index * 100 / count), name)
+        path = out / table_filename(period, key, unit)
+        path.write_bytes(writer(period, unit, progress=table_progress))
+        paths.append(path)
+    if progress:
+        progress(100, "")
+    return paths
+
+
+def official_tables_zip_name(period: ReportingPeriod, unit: Unit | None) -> str:
+    scope = _file_part(unit.name) if unit else DISTRICT
+    return f"{period.year}-{period.month:02d}_重点项目月报三表_{scope}.zip"
+
+
+# =========================================================================
+# 3. The export job: the whole district's tables in the background
+# =========================================================================
+
+
+def export_job_start(*, user, period: ReportingPeriod, unit: Unit | None = None) -> ExportJob:
+    """Queue the three tables as a zip; the worker starts once the job is committed."""
+    from .tasks import export_official_tables
+
+    job = ExportJob.objects.create(
+        user=user,
+        kind=ExportJob.Kind.OFFICIAL_TABLES,
+        params={"year": period.year, "month": period.month, "unit": unit.pk if unit else None},
+    )
+    transaction.on_commit(lambda: export_official_tables.delay(job.pk))
+    return job
+
+
+def export_job_run(job_id: int, *, now: datetime.datetime | None = None) -> bool:
+    """Run a queued job once: claimed by a conditional update, so a second run (or a second worker) does nothing.
+
+    A job left running longer than ExportJob.STALE_AFTER lost its worker and is
+    claimed again. Returns whether this call did the work.
+    """
+    from .services import period_get_or_create
+
+    now = now or timezone.now()
+    claimable = Q(status=ExportJob.Status.QUEUED) | Q(
+        status=ExportJob.Status.RUNNING, started_at__lt=now - ExportJob.STALE_AFTER
+    )
+    claimed = (
+        ExportJob.objects.filter(claimable, pk=job_id)
+        .filter(kind=ExportJob.Kind.OFFICIAL_TABLES)
+        .update(status=ExportJob.Status.RUNNING, started_at=now, progress=0, message="")
+    )
+    if not claimed:
+        return False
+    job = ExportJob.objects.get(pk=job_id)
+    running = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, started_at=now)
+
+    def report_progress(percent: int, message: str) -> None:
+        # Never backwards, never past 99 before the file is there.
+        running.filter(progress__lt=min(percent, 99)).update(progress=min(percent, 99), message=message)
+
+    try:
+        period = period_get_or_create(year=int(job.params["year"]), month=int(job.params["month"]))
+        unit = Unit.objects.get(pk=job.params["unit"]) if job.params.get("unit") else None
+        with tempfile.TemporaryDirectory(prefix="ganzhou-export-") as tmp:
+            paths = write_official_tables(period, unit, Path(tmp) / "tables", progress=report_progress)
+            archive = Path(tmp) / "tables.zip"
+            with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+                for path in paths:
+                    out.write(path, arcname=path.name)
+            with archive.open("rb") as handle:
+                job.file.save(official_tables_zip_name(period, unit), File(handle), save=False)
+        finished = running.update(
+            status=ExportJob.Status.DONE, progress=100, message="", file=job.file.name, finished_at=timezone.now()
+        )
+        if not finished:  # claimed again meanwhile as stale: that run's file wins
+            job.file.delete(save=False)
+    except Exception:
+        logger.exception("export job %s failed", job_id)
+        with translation.override("zh-hans"):
+            message = _("The export failed. Please try again; if it fails again, tell the administrator.")
+        running.update(status=ExportJob.Status.FAILED, message=message, finished_at=timezone.now())
+    return True

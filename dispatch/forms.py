@@ -1,0 +1,77 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MonthlyReport, ProblemCategory, SiteVerification, SolvingLevel
+from .services import REPORT_FIELDS
+
+_REPORT_FORM_FIELDS = forms.fields_for_model(
+    MonthlyReport,
+    fields=REPORT_FIELDS,
+    widgets={
+        "zero_investment_reason": forms.Textarea(attrs={"rows": 2}),
+        "over_plan_explanation": forms.Textarea(attrs={"rows": 2}),
+        "progress_text": forms.Textarea(attrs={"rows": 3}),
+        "actual_start_date": forms.DateInput(attrs={"type": "date"}),
+    },
+)
+
+
+class ReportForm(forms.BaseForm):
+    """What a reporter types for one project and month. Validation of the whole report is the service's."""
+
+    base_fields = _REPORT_FORM_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("investment_this_month", "policy_funds_spent"):
+            self.fields[name].widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
+        self.fields["progress_percent"].widget.attrs.update({"step": "0.1", "min": "0", "max": "100"})
+
+    def draft_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in REPORT_FIELDS if name in self.cleaned_data}
+
+
+class ProblemForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("category"), choices=[("", "---------"), *ProblemCategory.choices], required=False
+    )
+    description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    level = forms.ChoiceField(
+        label=_("level that must solve it"), choices=[("", "---------"), *SolvingLevel.choices], required=False
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerificationRecordForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("outcome"),
+        choices=[
+            (SiteVerification.Outcome.CONFIRMED, SiteVerification.Outcome.CONFIRMED.label),
+            (SiteVerification.Outcome.DISCREPANCY, SiteVerification.Outcome.DISCREPANCY.label),
+        ],
+    )
+    result = forms.CharField(label=_("result"), widget=forms.Textarea(attrs={"rows": 2}))
+    verified_investment = forms.DecimalField(
+        label=_("verified investment this month (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+    )
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateTimeField(
+        label=_("deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
+        input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+    )
+    reason = forms.CharField(label=_("reason for the deadline change"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(label=_("photo"))
+    caption = forms.CharField(label=_("caption"), max_length=200, required=False)

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views, views_excel
+
+app_name = "dispatch"
+urlpatterns = [
+    path("", views.month_home, name="home"),
+    path("<int:year>/<int:month>/fill/", views.fill_month, name="fill_month"),
+    path("<int:year>/<int:month>/submit/", views.submit_month, name="submit_month"),
+    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/autosave/", views.report_autosave, name="report_autosave"),
+    path("reports/<int:pk>/photos/", views.photo_upload, name="photo_upload"),
+    path("photos/<int:pk>/delete/", views.photo_delete_view, name="photo_delete"),
+    path("reports/<int:pk>/review/", views.report_review, name="report_review"),
+    path("reports/<int:pk>/verify/", views.report_verify, name="report_verify"),
+    path("verifications/<int:pk>/record/", views.verification_record_view, name="verification_record"),
+    path("<int:year>/<int:month>/review/", views.review_queue, name="review_queue"),
+    path("completeness/", views.completeness_grid, name="completeness"),
+    path("periods/", views.period_list, name="periods"),
+    path("periods/<int:year>/<int:month>/", views.period_edit, name="period_edit"),
+    # Excel round trip and the official monthly tables (views_excel.py)
+    path("<int:year>/<int:month>/workbook.xlsx", views_excel.unit_workbook_download, name="unit_workbook"),
+    path("<int:year>/<int:month>/upload/", views_excel.unit_workbook_upload, name="unit_workbook_upload"),
+    path("<int:year>/<int:month>/tables/", views_excel.official_tables, name="official_tables"),
+    path("exports/<int:pk>/", views_excel.export_job_status, name="export_job"),
+    path("exports/<int:pk>/download/", views_excel.export_job_download, name="export_job_download"),
+]

@@ -1,0 +1,256 @@
+"""Walk every URL of the app as every role: nobody gets another unit's data, and each role gets what it may.
+
+The walk enumerates the URLconf, so a new URL fails here until it is given its
+arguments and the statuses each role should get.
+"""
+
+import datetime
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dispatch import services as dispatch_services
+from dispatch.models import ExportJob
+from projects import services
+from projects.models import ListKind
+from tests.dispatch.conftest import fill
+from tests.factories import ProjectFactory
+
+SECRET = "上秦镇保密测试项目"
+NOT_APP_PAGES = {"logout", "healthz", "home", "login"}
+
+# URLs that only accept POST.
+POST_ONLY = {
+    "projects:list_add",
+    "projects:reserve_comprehensive",
+    "dispatch:submit_month",
+    "dispatch:report_autosave",
+    "dispatch:photo_upload",
+    "dispatch:photo_delete",
+    "dispatch:report_review",
+    "dispatch:report_verify",
+    "dispatch:verification_record",
+}
+# URLs about one object: another unit's object is never reachable.
+OBJECT_URLS = {
+    "projects:project_detail",
+    "projects:project_edit",
+    "projects:project_history",
+    "projects:year_plan_edit",
+    "projects:list_add",
+    "projects:list_remove",
+    "projects:reserve_comprehensive",
+    "dispatch:report_detail",
+    "dispatch:report_autosave",
+    "dispatch:photo_upload",
+    "dispatch:photo_delete",
+    "dispatch:report_review",
+    "dispatch:report_verify",
+    "dispatch:verification_record",
+    "dispatch:export_job",
+    "dispatch:export_job_download",
+}
+
+
+def app_url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.app_name == "admin":
+                    continue
+                walk(pattern.url_patterns, f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(prefix + pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names - NOT_APP_PAGES
+
+
+def readable(response) -> str:
+    """The text a user gets: the HTML, or every cell of a downloaded workbook (also inside a zip)."""
+    content_type = response.get("Content-Type", "")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+
+    def workbook_text(data: bytes) -> str:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        return " ".join(str(v) for ws in workbook for row in ws.iter_rows(values_only=True) for v in row if v)
+
+    if content_type.startswith("application/vnd.openxmlformats"):
+        return workbook_text(body)
+    if content_type.startswith("application/zip"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return " ".join(workbook_text(archive.read(name)) for name in archive.namelist())
+    return body.decode()
+
+
+@pytest.fixture
+def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statistician, finance, administrator):
+    from PIL import Image
+
+    result = {}
+    for key, unit, reporter, name in (
+        ("secret", town_b, reporter_b, SECRET),
+        ("own", town_a, reporter_a, "梁家墩镇自有项目"),
+    ):
+        project = ProjectFactory(name=name, responsible_unit=unit, start_year=2026, end_year=2026)
+        entry = services.list_add(
+            project=project,
+            kind=ListKind.ANNUAL,
+            year=2026,
+            reason="年度计划",
+            acting_user=drc,
+            today=datetime.date(2026, 1, 2),
+        )
+        period = dispatch_services.period_get_or_create(year=2026, month=11)
+        report = dispatch_services.report_get_or_create(period=period, project=project, acting_user=reporter)
+        fill(report, reporter)
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), "green").save(buffer, "PNG")
+        buffer.seek(0)
+        buffer.name = "p.png"
+        buffer.size = len(buffer.getvalue())
+        photo = dispatch_services.photo_add(report=report, upload=buffer, caption="现场", acting_user=reporter)
+        verification = dispatch_services.verification_request(report=report, reason="核实", acting_user=statistician)
+        result[key] = {
+            "project": project,
+            "entry": entry,
+            "report": report,
+            "photo": photo,
+            "verification": verification,
+        }
+    result["job"] = ExportJob.objects.create(user=drc, kind=ExportJob.Kind.choices[0][0], params={})
+    return result
+
+
+def urls_for(world, which: str) -> dict[str, str]:
+    item = world[which]
+    kwargs = {
+        "projects:project_detail": {"pk": item["project"].pk},
+        "projects:project_edit": {"pk": item["project"].pk},
+        "projects:project_history": {"pk": item["project"].pk},
+        "projects:year_plan_edit": {"pk": item["project"].pk, "year": 2026},
+        "projects:list_add": {"pk": item["project"].pk},
+        "projects:list_remove": {"entry_pk": item["entry"].pk},
+        "projects:reserve_comprehensive": {"entry_pk": item["entry"].pk},
+        "dispatch:fill_month": {"year": 2026, "month": 11},
+        "dispatch:submit_month": {"year": 2026, "month": 11},
+        "dispatch:report_detail": {"pk": item["report"].pk},
+        "dispatch:report_autosave": {"pk": item["report"].pk},
+        "dispatch:photo_upload": {"pk": item["report"].pk},
+        "dispatch:photo_delete": {"pk": item["photo"].pk},
+        "dispatch:report_review": {"pk": item["report"].pk},
+        "dispatch:report_verify": {"pk": item["report"].pk},
+        "dispatch:verification_record": {"pk": item["verification"].pk},
+        "dispatch:review_queue": {"year": 2026, "month": 11},
+        "dispatch:period_edit": {"year": 2026, "month": 11},
+        "dispatch:unit_workbook": {"year": 2026, "month": 11},
+        "dispatch:unit_workbook_upload": {"year": 2026, "month": 11},
+        "dispatch:official_tables": {"year": 2026, "month": 11},
+        "dispatch:export_job": {"pk": world["job"].pk},
+        "dispatch:export_job_download": {"pk": world["job"].pk},
+    }
+    no_arguments = {
+        "projects:project_list",
+        "projects:project_create",
+        "projects:annual_list",
+        "projects:reserve",
+        "projects:adjustments",
+        "projects:export_inventory",
+        "projects:import_projects",
+        "dispatch:home",
+        "dispatch:completeness",
+        "dispatch:periods",
+    }
+    names = app_url_names()
+    missing = names - set(kwargs) - no_arguments
+    assert not missing, f"new URLs need an entry in the permission walk: {missing}"
+    return {name: reverse(name, kwargs=kwargs.get(name)) for name in names}
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_reporter_never_sees_another_units_data(client, world, reporter_a, method):
+    client.force_login(reporter_a)
+    for name, url in urls_for(world, "secret").items():
+        if name in ("dispatch:fill_month", "dispatch:unit_workbook", "dispatch:unit_workbook_upload"):
+            url += f"?unit={world['secret']['project'].responsible_unit_id}"
+        response = getattr(client, method)(url)
+        assert SECRET not in readable(response), f"{method} {name} leaked another unit's project"
+        if name in OBJECT_URLS:
+            assert response.status_code in (403, 404, 405), f"{method} {name} gave {response.status_code}"
+
+
+def expected_get_status(name: str, role: str) -> set[int]:
+    readers = {"leader", "auditor", "stats", "finance"}
+    reviewers = {"drc", "admin"}
+    if name in POST_ONLY:
+        return {405}
+    if name == "projects:list_remove":
+        return {200} if role in reviewers else {403}
+    if name in ("projects:project_edit", "projects:year_plan_edit"):
+        return {404} if role in readers else {200}
+    if name == "projects:project_create":
+        return {403} if role in readers else {200}
+    if name == "projects:import_projects":
+        return {403, 404} if role in readers else {200}
+    if name == "dispatch:period_edit":
+        return {200} if role in reviewers else {403}
+    if name in ("dispatch:fill_month", "dispatch:unit_workbook", "dispatch:unit_workbook_upload"):
+        # Filled by a unit's own staff (DRC from its own unit); the unit-less get nothing to fill.
+        return {200} if role in ("reporter_a", "drc") else {404}
+    if name in ("dispatch:export_job", "dispatch:export_job_download"):
+        if role != "drc":
+            return {404}
+        return {200} if name == "dispatch:export_job" else {404}  # not finished yet: nothing to download
+    if name == "dispatch:home":
+        return {302}
+    return {200}
+
+
+def test_every_role_walks_every_url(
+    client, world, reporter_a, drc, leader, auditor, statistician, finance, administrator
+):
+    users = {
+        "reporter_a": reporter_a,
+        "drc": drc,
+        "admin": administrator,
+        "leader": leader,
+        "auditor": auditor,
+        "stats": statistician,
+        "finance": finance,
+    }
+    for role, user in users.items():
+        client.force_login(user)
+        which = "own" if role == "reporter_a" else "secret"
+        for name, url in urls_for(world, which).items():
+            status = client.get(url).status_code
+            assert status in expected_get_status(name, role), (role, name, status)
+
+
+def test_auditor_changes_nothing(client, world, auditor):
+    client.force_login(auditor)
+    project = world["secret"]["project"]
+    response = client.post(reverse("projects:project_edit", args=[project.pk]), {"name": "改名"})
+    assert response.status_code == 404
+    report = world["secret"]["report"]
+    assert client.post(reverse("dispatch:report_autosave", args=[report.pk]), {}).status_code == 404
+    assert client.post(reverse("dispatch:report_review", args=[report.pk]), {"action": "accept"}).status_code == 403
+    project.refresh_from_db()
+    assert project.name == SECRET
+
+
+def test_anonymous_users_are_sent_to_login(client, world):
+    for name, url in urls_for(world, "secret").items():
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+def test_admin_is_for_administrators_only(client, drc, administrator):
+    client.force_login(drc)
+    assert client.get("/admin/").status_code == 404
+    client.force_login(administrator)
+    assert client.get("/admin/").status_code == 200
