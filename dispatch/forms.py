@@ -11,7 +11,7 @@ _REPORT_FORM_FIELDS = forms.fields_for_model(
         "zero_investment_reason": forms.Textarea(attrs={"rows": 2}),
         "over_plan_explanation": forms.Textarea(attrs={"rows": 2}),
         "progress_text": forms.Textarea(attrs={"rows": 3}),
-        "actual_start_date": forms.DateInput(attrs={"type": "date"}),
+        "actual_start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     },
 )
 

@@ -57,7 +57,9 @@ class ProjectForm(forms.ModelForm):
 
 class YearPlanForm(forms.Form):
     planned_start_date = forms.DateField(
-        label=_("planned start or resume date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("planned start or resume date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     annual_target = forms.DecimalField(
         label=_("annual investment target (10k yuan)"), max_digits=14, decimal_places=2, min_value=0

@@ -40,5 +40,8 @@ def login(page, username: str, password: str = "pass-12345") -> None:
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/projects/**")
+    responses = []
+    page.on("response", lambda r: responses.append((r.request.method, r.status, r.url, r.headers.get("location"))))
+    with page.expect_navigation():
+        page.click("#login-submit")
+    assert "/login/" not in page.url, responses
