@@ -33,3 +33,9 @@ def test_default_language_is_simplified_chinese(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai"
     with translation.override("zh-hans"):
         assert translation.gettext("Log out") == "退出"
+
+
+def test_pages_are_chinese_whatever_the_browser_asks(client, drc):
+    client.force_login(drc)
+    body = client.get("/projects/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "项目库" in body and "Project inventory" not in body
