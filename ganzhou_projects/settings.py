@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dispatch",
     "early_warnings",
     "funding",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "projects.context_processors.roles",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -150,7 +152,15 @@ CELERY_ENABLE_UTC = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+# The beat schedule is built from the job registry in ganzhou_projects/celery.py.
+# BEAT_EVERY_SECONDS (tests only) runs every job at that interval instead of daily.
+BEAT_EVERY_SECONDS = int(os.environ.get("BEAT_EVERY_SECONDS", 0))
+EMAIL_RETRY_SECONDS = int(os.environ.get("EMAIL_RETRY_SECONDS", 300))
+
+# Deadline reminders go out this many working days before a reporting deadline.
+REMINDER_WORKING_DAYS = [int(n) for n in env_list("REMINDER_WORKING_DAYS", "5,2")]
+# Absolute links in emails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 if REDIS_URL:
     CACHES = {

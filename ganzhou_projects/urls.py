@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),
     path("reports/", include("dispatch.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

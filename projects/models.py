@@ -29,6 +29,7 @@ class Unit(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     head_name = models.CharField(_("head of unit"), max_length=50, blank=True)
+    head_email = models.EmailField(_("email of the head of unit"), blank=True)
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="unit", editable=False)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     history = HistoricalRecords()
