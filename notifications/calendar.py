@@ -75,9 +75,11 @@ def chinesecalendar_days() -> tuple[dict[datetime.date, tuple[str, str]], set[in
 
     days: dict[datetime.date, tuple[str, str]] = {}
     for day, holiday in constants.holidays.items():
-        days[day] = (CalendarDay.Kind.HOLIDAY, HOLIDAY_NAMES.get(holiday.value, holiday.value))
+        name = getattr(holiday, "value", holiday)
+        days[day] = (CalendarDay.Kind.HOLIDAY, HOLIDAY_NAMES.get(name, name))
     for day, holiday in constants.workdays.items():
-        days[day] = (CalendarDay.Kind.WORKDAY, HOLIDAY_NAMES.get(holiday.value, holiday.value) + "调休")
+        name = getattr(holiday, "value", holiday)
+        days[day] = (CalendarDay.Kind.WORKDAY, HOLIDAY_NAMES.get(name, name) + "调休")
     years = {day.year for day in constants.holidays}
     return days, years
 
