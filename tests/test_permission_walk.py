@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dispatch import services as dispatch_services
 from dispatch.models import ExportJob
+from notifications.services import notify
 from projects import services
 from projects.models import ListKind
 from tests.dispatch.conftest import fill
@@ -33,6 +34,7 @@ POST_ONLY = {
     "dispatch:report_review",
     "dispatch:report_verify",
     "dispatch:verification_record",
+    "notifications:mark_read",
 }
 # URLs about one object: another unit's object is never reachable.
 OBJECT_URLS = {
@@ -52,6 +54,7 @@ OBJECT_URLS = {
     "dispatch:verification_record",
     "dispatch:export_job",
     "dispatch:export_job_download",
+    "notifications:open",
 }
 
 
@@ -124,6 +127,15 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
             "verification": verification,
         }
     result["job"] = ExportJob.objects.create(user=drc, kind=ExportJob.Kind.choices[0][0], params={})
+    notice = notify(
+        kind="overdue_notice",
+        object_key="unit:b",
+        period_key="2026-11",
+        title=f"{SECRET}逾期未报",
+        body=SECRET,
+        users=[reporter_b],
+    )
+    result["recipient"] = notice.recipients.get()
     return result
 
 
@@ -153,6 +165,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:official_tables": {"year": 2026, "month": 11},
         "dispatch:export_job": {"pk": world["job"].pk},
         "dispatch:export_job_download": {"pk": world["job"].pk},
+        "notifications:open": {"pk": world["recipient"].pk},
     }
     no_arguments = {
         "projects:project_list",
@@ -165,6 +178,9 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:home",
         "dispatch:completeness",
         "dispatch:periods",
+        "notifications:centre",
+        "notifications:mark_read",
+        "notifications:sent_log",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -208,6 +224,10 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if name == "dispatch:export_job" else {404}  # not finished yet: nothing to download
     if name == "dispatch:home":
         return {302}
+    if name == "notifications:open":
+        return {404}  # the notice belongs to 上秦镇's reporter
+    if name == "notifications:sent_log":
+        return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}
 
 
