@@ -30,6 +30,7 @@ from .models import (
     Timeliness,
     default_deadline,
 )
+from .signals import report_submitted
 
 # What a reporter types into a report; everything else is derived or set by the workflow.
 REPORT_FIELDS = [
@@ -274,6 +275,7 @@ def report_submit(*, report: MonthlyReport, acting_user, now: datetime.datetime 
         report.submitted_by = acting_user
         _save(report, acting_user)
         _record(report, ReviewAction.Action.RESUBMIT if resubmission else ReviewAction.Action.SUBMIT, acting_user, now)
+        report_submitted.send(sender=MonthlyReport, report=report, acting_user=acting_user)
     return report
 
 

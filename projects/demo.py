@@ -1762,6 +1762,13 @@ def seed_plans(ctx: SeedContext) -> None:
     ctx.counts["policy fund items"] = len(items)
 
 
+def seed_reports(ctx: SeedContext) -> None:
+    """Monthly reports (dispatch/demo.py, imported here because it builds on this module)."""
+    from dispatch.demo import write_reports
+
+    write_reports(ctx)
+
+
 # The writers in order. A later kind of record (monthly reports, problems,
 # warnings, fee applications...) adds its writer here, after what it needs.
 STEPS: list[Callable[[SeedContext], None]] = [
@@ -1771,6 +1778,7 @@ STEPS: list[Callable[[SeedContext], None]] = [
     seed_projects,
     seed_lists,
     seed_plans,
+    seed_reports,
 ]
 
 
@@ -1780,9 +1788,12 @@ def delete_projects(log: Callable[[str], None] = lambda message: None) -> int:
     For demo and development databases only: it leaves no "-" history rows,
     because the whole demo history is being replaced.
     """
+    from dispatch.demo import delete_reports  # reports protect their projects
+
     project_models = [PolicyFundItem, ProjectYearPlan, ListAdjustment, ListEntry, Project]
     count = Project.objects.count()
     with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+        delete_reports(log)
         ProjectGroupObjectPermission.objects.all().delete()
         ProjectUserObjectPermission.objects.all().delete()
         for model in project_models:

@@ -78,7 +78,7 @@ class TestProjectList:
         client.force_login(drc)
         url = reverse("projects:project_list")
         ProjectFactory.create_batch(3, responsible_unit=town_a)
-        with django_assert_max_num_queries(14) as few:
+        with django_assert_max_num_queries(20) as few:
             client.get(url)
         ProjectFactory.create_batch(40, responsible_unit=town_a)
         with django_assert_max_num_queries(len(few.captured_queries)):
