@@ -34,7 +34,8 @@ def project(town_a, drc):
     return project
 
 
-def report(project, user, amount, *, when=at(2026, 11, 18, 10), month=11, **values):
+def report(project, user, amount, *, when=None, month=11, **values):
+    when = when or at(2026, month, 18, 10)
     r = dispatch_services.report_get_or_create(period=period(month=month), project=project, acting_user=user)
     fill(r, user, investment_this_month=D(amount), **values)
     return dispatch_services.report_submit(report=r, acting_user=user, now=when)
