@@ -5,9 +5,39 @@ import datetime
 from django.utils import timezone
 
 from dispatch.models import ReportingPeriod
-from notifications.jobs import register_job
+from notifications.jobs import DeadlineItem, register_deadline_source, register_job
 
 # --- Problem ledger ---
+
+# Far enough ahead to cover "3 working days" across the longest holiday (Spring Festival).
+LEDGER_LOOKAHEAD = datetime.timedelta(days=30)
+
+
+@register_deadline_source("ledger_problem", "工作台账问题")
+def ledger_problem_deadlines(as_of: datetime.date) -> list[DeadlineItem]:
+    """Open ledger problems with a deadline: one item per responsible unit, so each unit is reminded."""
+    from django.urls import reverse
+
+    from .ledger import open_problems_with_deadline
+
+    items = []
+    for problem in open_problems_with_deadline(as_of + LEDGER_LOOKAHEAD):
+        link = reverse("early_warnings:problem_detail", args=[problem.pk])
+        title = problem.description[:40]
+        for unit in problem.responsible_units.all():
+            items.append(
+                DeadlineItem(
+                    key=f"problem:{problem.pk}:unit:{unit.pk}",
+                    unit=unit,
+                    deadline=problem.deadline,
+                    title=title,
+                    link=link,
+                )
+            )
+    return items
+
+
+# --- Warnings ---
 
 
 # How far back the monthly run looks for a period whose run was missed (catching up after downtime).

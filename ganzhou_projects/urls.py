@@ -14,4 +14,5 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("reports/", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
+    path("warnings/", include("early_warnings.urls")),
 ]

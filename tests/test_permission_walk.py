@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dispatch import services as dispatch_services
 from dispatch.models import ExportJob
+from early_warnings import ledger
 from notifications.services import notify
 from projects import services
 from projects.models import ListKind
@@ -35,6 +36,10 @@ POST_ONLY = {
     "dispatch:report_verify",
     "dispatch:verification_record",
     "notifications:mark_read",
+    "early_warnings:warning_measures",
+    "early_warnings:warning_resolve",
+    "early_warnings:problem_add_update",
+    "early_warnings:problem_close",
 }
 # URLs about one object: another unit's object is never reachable.
 OBJECT_URLS = {
@@ -55,6 +60,13 @@ OBJECT_URLS = {
     "dispatch:export_job",
     "dispatch:export_job_download",
     "notifications:open",
+    "early_warnings:warning_detail",
+    "early_warnings:warning_measures",
+    "early_warnings:warning_resolve",
+    "early_warnings:problem_detail",
+    "early_warnings:problem_edit",
+    "early_warnings:problem_add_update",
+    "early_warnings:problem_close",
 }
 
 
@@ -119,7 +131,21 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
         buffer.size = len(buffer.getvalue())
         photo = dispatch_services.photo_add(report=report, upload=buffer, caption="现场", acting_user=reporter)
         verification = dispatch_services.verification_request(report=report, reason="核实", acting_user=statistician)
+        from early_warnings import services as warning_services
+
+        warning = warning_services.warning_issue(
+            project=project, colour="red", reason=f"{name}投资滞后", acting_user=drc
+        )
+        problem = ledger.problem_create(
+            project=project,
+            category="land",
+            description=f"{name}用地指标未落实",
+            level="drc",
+            acting_user=drc,
+        )
         result[key] = {
+            "problem": problem,
+            "warning": warning,
             "project": project,
             "entry": entry,
             "report": report,
@@ -166,6 +192,13 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:export_job": {"pk": world["job"].pk},
         "dispatch:export_job_download": {"pk": world["job"].pk},
         "notifications:open": {"pk": world["recipient"].pk},
+        "early_warnings:warning_detail": {"pk": item["warning"].pk},
+        "early_warnings:warning_measures": {"pk": item["warning"].pk},
+        "early_warnings:warning_resolve": {"pk": item["warning"].pk},
+        "early_warnings:problem_detail": {"pk": item["problem"].pk},
+        "early_warnings:problem_edit": {"pk": item["problem"].pk},
+        "early_warnings:problem_add_update": {"pk": item["problem"].pk},
+        "early_warnings:problem_close": {"pk": item["problem"].pk},
     }
     no_arguments = {
         "projects:project_list",
@@ -181,6 +214,12 @@ def urls_for(world, which: str) -> dict[str, str]:
         "notifications:centre",
         "notifications:mark_read",
         "notifications:sent_log",
+        "early_warnings:board",
+        "early_warnings:warning_issue",
+        "early_warnings:supervision",
+        "early_warnings:settings",
+        "early_warnings:ledger",
+        "early_warnings:problem_create",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -226,6 +265,14 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {302}
     if name == "notifications:open":
         return {404}  # the notice belongs to 上秦镇's reporter
+    if name in ("early_warnings:warning_issue", "early_warnings:settings"):
+        return {200} if role in reviewers else {403}
+    if name == "early_warnings:problem_create":
+        return {403} if role in readers else {200}
+    if name == "early_warnings:problem_edit":
+        return {200} if role in reviewers else {403}
+    if name == "early_warnings:supervision":
+        return {200} if role in ("drc", "admin", "leader", "auditor") else {403}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}

@@ -24,6 +24,8 @@ def test_compiled_catalogue_matches_the_po_file():
     for entry in po.translated_entries():
         if entry.msgid_plural:
             assert catalogue.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
+        elif entry.msgctxt:
+            assert catalogue.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, entry.msgid
         else:
             assert catalogue.gettext(entry.msgid) == entry.msgstr, entry.msgid
 

@@ -1,0 +1,519 @@
+"""The problem ledger (工作台账): writes and reads.
+
+Seed 000 §1.2: DRC collects the problems found in the month's dispatch into a ledger and follows
+them until they are solved (交办、跟踪、销号); matters that need the district level go to the
+district committee and government. Problems raised in monthly reports land here when the report
+is submitted; DRC and the units raise others by hand.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from dispatch.models import MonthlyReport, ProblemCategory, ReportedProblem, SolvingLevel
+from projects import roles
+from projects.models import Project, Unit, User
+from projects.selectors import projects_for_user
+
+from .models import Problem, ProblemUpdate
+
+OPEN, OVERDUE, CLOSED = "open", "overdue", "closed"
+VIEWS = (OPEN, OVERDUE, CLOSED)
+# The ledger's own words for its states (未销号 / 已逾期 / 已销号): the bare msgid "Open" already means 查看.
+STATUS_LABELS = {
+    OPEN: pgettext_lazy("ledger", "Open"),
+    OVERDUE: pgettext_lazy("ledger", "Overdue"),
+    CLOSED: pgettext_lazy("ledger", "Closed"),
+}
+
+
+def _save(obj, acting_user, **kwargs) -> None:
+    obj._history_user = acting_user
+    obj.save(**kwargs)
+
+
+def _set_units(problem: Problem, units: Iterable[Unit], acting_user) -> None:
+    """Replace the responsible units, only when they change (each m2m change is a history row)."""
+    wanted = {unit.pk for unit in units}
+    if wanted != set(problem.responsible_units.values_list("pk", flat=True)):
+        problem._history_user = acting_user
+        problem.responsible_units.set(wanted)
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+
+def is_drc(user) -> bool:
+    """DRC reviewers and administrators run the ledger: they hold the review permission."""
+    return user.is_authenticated and user.has_perm("dispatch.review_report")
+
+
+def can_raise_for(user, project: Project) -> bool:
+    """DRC raises problems for any project it sees; unit staff only for their own unit's projects."""
+    if is_drc(user):
+        return projects_for_user(user).filter(pk=project.pk).exists()
+    return (
+        user.is_authenticated
+        and user.unit_id is not None
+        and user.unit_id == project.responsible_unit_id
+        and projects_for_user(user, "change").filter(pk=project.pk).exists()
+    )
+
+
+def is_responsible_staff(user, problem: Problem) -> bool:
+    if not user.is_authenticated or user.unit_id is None or roles.has_role(user, roles.AUDITOR):
+        return False
+    return any(unit.pk == user.unit_id for unit in problem.responsible_units.all())
+
+
+def can_add_update(user, problem: Problem) -> bool:
+    return problem.status == Problem.Status.OPEN and (is_drc(user) or is_responsible_staff(user, problem))
+
+
+def _require_open(problem: Problem) -> None:
+    if problem.status != Problem.Status.OPEN:
+        raise ValidationError(_("This problem is closed (销号) and can no longer be changed."))
+
+
+def _lock(problem: Problem) -> None:
+    """Lock the row for this transaction and re-read its status, so a stale copy cannot reopen or re-close it."""
+    Problem.objects.select_for_update().filter(pk=problem.pk).values_list("pk").first()
+    problem.refresh_from_db(fields=["status", "closed_at", "closed_by", "closure_evidence", "for_district_agenda"])
+
+
+# --- Writes ----------------------------------------------------------------------------------
+
+
+def default_units(project: Project, level: str) -> list[Unit]:
+    """The project's responsible unit, and its competent department when that department must solve it."""
+    units = [project.responsible_unit]
+    if level == SolvingLevel.DEPARTMENT and project.competent_department_id:
+        units.append(project.competent_department)
+    return units
+
+
+def _validate(category: str, description: str, level: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if category not in ProblemCategory.values:
+        errors["category"] = [_("Please choose a category.")]
+    if not description:
+        errors["description"] = [_("Please describe the problem.")]
+    if level not in SolvingLevel.values:
+        errors["level"] = [_("Please choose the level that must solve it.")]
+    return errors
+
+
+def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
+    """Take a problem raised in a monthly report into the ledger, once (the ledger row points at its source).
+
+    Raised in the report's month, by whoever submits it; with the level the unit chose, or DRC
+    coordination when it chose none; solved by the project's unit (and its competent department
+    when that level was chosen). District-level problems go on the next dispatch meeting's agenda
+    (seed 000 §1.2: 提请区委、区政府研究解决). When a returned report is resubmitted with the problem
+    reworded, an open ledger problem follows the new wording; its level, units and deadline stay DRC's.
+    """
+    existing = Problem.objects.filter(source=reported).first()
+    if existing is not None:
+        if existing.status == Problem.Status.OPEN and (
+            existing.description != reported.description or existing.category != reported.category
+        ):
+            with transaction.atomic():
+                existing.description = reported.description
+                existing.category = reported.category
+                _save(existing, acting_user)
+        return existing
+    report = MonthlyReport.objects.select_related(
+        "period", "project__responsible_unit", "project__competent_department"
+    ).get(pk=reported.report_id)
+    level = reported.level or SolvingLevel.DRC
+    problem = Problem(
+        project=report.project,
+        category=reported.category,
+        description=reported.description,
+        raised_by=acting_user,
+        raised_year=report.period.year,
+        raised_month=report.period.month,
+        source=reported,
+        level=level,
+        for_district_agenda=level == SolvingLevel.DISTRICT,
+    )
+    with transaction.atomic():
+        _save(problem, acting_user)
+        _set_units(problem, default_units(report.project, level), acting_user)
+    return problem
+
+
+def on_report_submitted(sender, *, report: MonthlyReport, acting_user, **kwargs) -> None:
+    """Receiver of `dispatch.signals.report_submitted` (inside the submitting transaction)."""
+    for reported in report.problems.all():
+        problem_from_reported(reported=reported, acting_user=acting_user)
+
+
+def problem_create(
+    *,
+    project: Project,
+    category: str,
+    description: str,
+    level: str,
+    responsible_units: Iterable[Unit] | None = None,
+    deadline: datetime.date | None = None,
+    acting_user,
+    today: datetime.date | None = None,
+) -> Problem:
+    """Raise a problem by hand, in the current month.
+
+    DRC raises problems for any project and assigns (交办) units and a deadline; a unit's staff
+    raise problems for their own unit's projects only, and DRC assigns them afterwards. Without
+    units given, the project's unit (and competent department at that level) is responsible.
+    """
+    today = today or timezone.localdate()
+    description = (description or "").strip()
+    errors = _validate(category, description, level)
+    drc = is_drc(acting_user)
+    if not can_raise_for(acting_user, project):
+        errors["project"] = [_("You can only raise problems for your own unit's projects.")]
+    units = list(responsible_units or [])
+    if not drc and (units or deadline):
+        errors["__all__"] = [_("Responsible units and the deadline are assigned by DRC.")]
+    if deadline and deadline < today:
+        errors["deadline"] = [_("The deadline cannot be in the past.")]
+    if errors:
+        raise ValidationError(errors)
+    problem = Problem(
+        project=project,
+        category=category,
+        description=description,
+        raised_by=acting_user,
+        raised_year=today.year,
+        raised_month=today.month,
+        level=level,
+        deadline=deadline,
+        for_district_agenda=level == SolvingLevel.DISTRICT,
+    )
+    with transaction.atomic():
+        _save(problem, acting_user)
+        _set_units(problem, units or default_units(project, level), acting_user)
+    return problem
+
+
+def problem_update(
+    *,
+    problem: Problem,
+    category: str,
+    description: str,
+    level: str,
+    responsible_units: Iterable[Unit],
+    deadline: datetime.date | None,
+    acting_user,
+    today: datetime.date | None = None,
+) -> Problem:
+    """DRC assigns and corrects an open problem: wording, level, responsible units, deadline.
+
+    Moving a problem to the district level puts it on the next dispatch meeting's agenda, moving
+    it away takes it off; otherwise the agenda mark is left as it is.
+    """
+    if not is_drc(acting_user):
+        raise PermissionDenied
+    _require_open(problem)
+    today = today or timezone.localdate()
+    description = (description or "").strip()
+    units = list(responsible_units)
+    errors = _validate(category, description, level)
+    if not units:
+        errors["responsible_units"] = [_("Please choose at least one responsible unit.")]
+    if deadline and deadline != problem.deadline and deadline < today:
+        errors["deadline"] = [_("The deadline cannot be in the past.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _lock(problem)
+        _require_open(problem)
+        if level != problem.level:
+            problem.for_district_agenda = level == SolvingLevel.DISTRICT
+        problem.category = category
+        problem.description = description
+        problem.level = level
+        problem.deadline = deadline
+        _save(problem, acting_user)
+        _set_units(problem, units, acting_user)
+    return problem
+
+
+def problem_add_update(*, problem: Problem, text: str, acting_user) -> ProblemUpdate:
+    """Record progress on an open problem: DRC, or the staff of a unit responsible for it."""
+    if not (is_drc(acting_user) or is_responsible_staff(acting_user, problem)):
+        raise PermissionDenied
+    _require_open(problem)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Please describe the progress.")})
+    update = ProblemUpdate(problem=problem, text=text, author=acting_user)
+    with transaction.atomic():
+        _lock(problem)
+        _require_open(problem)
+        _save(update, acting_user)
+    return update
+
+
+def problem_close(*, problem: Problem, evidence: str, acting_user, now: datetime.datetime | None = None) -> Problem:
+    """销号: only DRC closes a problem, and only with the evidence that it is solved. A closed problem is read-only."""
+    if not is_drc(acting_user):
+        raise PermissionDenied
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ValidationError({"evidence": _("Please give the evidence that the problem is solved.")})
+    with transaction.atomic():
+        _lock(problem)
+        _require_open(problem)
+        problem.status = Problem.Status.CLOSED
+        problem.closed_at = now or timezone.now()
+        problem.closed_by = acting_user
+        problem.closure_evidence = evidence
+        _save(problem, acting_user)
+    return problem
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def _units_q(unit_id: int) -> Q:
+    through = Problem.responsible_units.through
+    return Q(pk__in=through.objects.filter(unit_id=unit_id).values("problem_id"))
+
+
+def problems_for_user(user) -> QuerySet[Problem]:
+    """Problems of the projects the user may view, and problems the user's unit is responsible for
+    (a competent department told to solve a problem sees it even without rights on the project)."""
+    if not user.is_authenticated:
+        return Problem.objects.none()
+    visible = Q(project__in=projects_for_user(user).values("pk"))
+    if user.unit_id and not roles.has_role(user, roles.AUDITOR):
+        visible |= _units_q(user.unit_id)
+    return Problem.objects.filter(visible)
+
+
+def get_problem_for_user(user, pk) -> Problem:
+    """The one permission check for a single ledger problem: 404 when the user may not see it."""
+    try:
+        return (
+            problems_for_user(user)
+            .select_related("project__responsible_unit", "raised_by", "closed_by", "source__report__period")
+            .prefetch_related("responsible_units")
+            .get(pk=pk)
+        )
+    except (Problem.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass
+class LedgerFilters:
+    unit: Unit | None = None
+    category: str = ""
+    level: str = ""
+    year: int | None = None
+    month: int | None = None
+
+    @classmethod
+    def from_query(cls, query) -> "LedgerFilters":
+        """Read the filters of the ledger page; unknown values are ignored."""
+        filters = cls()
+        unit = query.get("unit", "")
+        if unit.isdigit():
+            filters.unit = Unit.objects.filter(pk=int(unit)).first()
+        if query.get("category") in ProblemCategory.values:
+            filters.category = query["category"]
+        if query.get("level") in SolvingLevel.values:
+            filters.level = query["level"]
+        try:
+            year, month = (int(part) for part in query.get("month", "").split("-"))
+        except ValueError:
+            pass
+        else:
+            if 2000 <= year <= 2100 and 1 <= month <= 12:
+                filters.year, filters.month = year, month
+        return filters
+
+    @property
+    def month_value(self) -> str:
+        return f"{self.year}-{self.month:02d}" if self.year else ""
+
+
+def _filtered(user, filters: LedgerFilters) -> QuerySet[Problem]:
+    qs = problems_for_user(user)
+    if filters.unit:
+        qs = qs.filter(Q(project__responsible_unit=filters.unit) | _units_q(filters.unit.pk))
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.year:
+        qs = qs.filter(raised_year=filters.year, raised_month=filters.month)
+    return qs
+
+
+def problem_list(
+    user, view: str, filters: LedgerFilters | None = None, today: datetime.date | None = None
+) -> QuerySet[Problem]:
+    """One tab of the ledger: open (未销号), overdue (open past the deadline, 已逾期) or closed (已销号)."""
+    today = today or timezone.localdate()
+    qs = _filtered(user, filters or LedgerFilters())
+    if view == CLOSED:
+        qs = qs.filter(status=Problem.Status.CLOSED).order_by("-closed_at", "-id")
+    else:
+        qs = qs.filter(status=Problem.Status.OPEN)
+        if view == OVERDUE:
+            qs = qs.filter(deadline__lt=today)
+        qs = qs.order_by(models.F("deadline").asc(nulls_last=True), "-id")
+    return qs.select_related("project__responsible_unit", "raised_by", "closed_by").prefetch_related(
+        "responsible_units"
+    )
+
+
+def ledger_counts(user, filters: LedgerFilters | None = None, today: datetime.date | None = None) -> dict[str, int]:
+    """How many problems each tab holds, under the same filters, in one query."""
+    today = today or timezone.localdate()
+    open_q = Q(status=Problem.Status.OPEN)
+    return (
+        _filtered(user, filters or LedgerFilters())
+        .order_by()
+        .aggregate(
+            **{
+                OPEN: Count("pk", filter=open_q),
+                OVERDUE: Count("pk", filter=open_q & Q(deadline__lt=today)),
+                CLOSED: Count("pk", filter=Q(status=Problem.Status.CLOSED)),
+            }
+        )
+    )
+
+
+def agenda_items(as_of: datetime.date) -> QuerySet[Problem]:
+    """The problems for the district dispatch meeting as of a date: raised by then, marked for the
+    district agenda and not closed by then (seed 000 §1.1: 汇总后提交重点项目调度会进行协调)."""
+    return (
+        Problem.objects.filter(for_district_agenda=True, created_at__date__lte=as_of)
+        .filter(Q(status=Problem.Status.OPEN) | Q(closed_at__date__gt=as_of))
+        .select_related("project__responsible_unit", "raised_by")
+        .prefetch_related("responsible_units")
+        .order_by("project__responsible_unit__sort_order", "raised_year", "raised_month", "id")
+    )
+
+
+def open_problems_with_deadline(before: datetime.date) -> QuerySet[Problem]:
+    """Open problems whose deadline falls before a date: what the deadline reminders look at."""
+    return (
+        Problem.objects.filter(status=Problem.Status.OPEN, deadline__isnull=False, deadline__lt=before)
+        .prefetch_related("responsible_units")
+        .order_by("deadline", "id")
+    )
+
+
+# --- History ---------------------------------------------------------------------------------
+
+HISTORY_FIELDS = [
+    "category",
+    "description",
+    "level",
+    "deadline",
+    "for_district_agenda",
+    "status",
+    "closed_by",
+    "closure_evidence",
+]
+SAME_ACTION = datetime.timedelta(seconds=2)
+HISTORY_KINDS = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    user: object
+    kind: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return str(HISTORY_KINDS.get(self.kind, self.kind))
+
+
+def _shown(name: str, value, users: dict) -> str:
+    model_field = Problem._meta.get_field(name)
+    if value is None or value == "":
+        return "—"
+    if name == "status":
+        return str(STATUS_LABELS.get(value, value))
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.BooleanField):
+        return _("yes") if value else _("no")
+    if name == "closed_by":
+        return str(users.get(value, value))
+    return str(value)
+
+
+def problem_history(problem: Problem) -> list[HistoryEntry]:
+    """Who changed what and when, newest first; a fixed number of queries however long the history."""
+    records = list(
+        Problem.history.filter(id=problem.pk).select_related("history_user").order_by("history_date", "history_id")
+    )
+    # Each history row's snapshot of the responsible units, read in one query.
+    unit_rows = Problem.history.model.responsible_units.model.objects.filter(
+        history_id__in=[record.history_id for record in records]
+    ).values_list("history_id", "unit_id")
+    units_by_record: dict[int, set[int]] = {}
+    for history_id, unit_id in unit_rows:
+        units_by_record.setdefault(history_id, set()).add(unit_id)
+    unit_ids = set().union(*units_by_record.values())
+    unit_names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+    users = {u.pk: u for u in User.objects.filter(pk__in={r.closed_by_id for r in records if r.closed_by_id})}
+    units_label = str(Problem._meta.get_field("responsible_units").verbose_name)
+    entries: list[HistoryEntry] = []
+    previous = None
+    previous_units = ""
+    for record in records:
+        # `.set()` on the units removes then adds: the empty set in between is not a state anyone chose.
+        units = "、".join(sorted(unit_names.get(pk, str(pk)) for pk in units_by_record.get(record.history_id, ())))
+        units = units or previous_units
+        changes = []
+        for name in HISTORY_FIELDS:
+            attname = Problem._meta.get_field(name).attname
+            new = getattr(record, attname)
+            old = getattr(previous, attname) if previous is not None else None
+            if previous is None and new in (None, "", False):
+                continue
+            if previous is None or old != new:
+                label = str(Problem._meta.get_field(name).verbose_name)
+                old_shown = "" if previous is None else _shown(name, old, users)
+                changes.append(Change(label, old_shown, _shown(name, new, users)))
+        if units != previous_units:
+            changes.append(Change(units_label, previous_units, units))
+        previous, previous_units = record, units
+        if record.history_type == "~" and not changes:
+            continue
+        last = entries[-1] if entries else None
+        if (
+            record.history_type == "~"
+            and [change.label for change in changes] == [units_label]
+            and last is not None
+            and last.user == record.history_user
+            and record.history_date - last.when < SAME_ACTION
+        ):
+            last.changes.extend(changes)  # the units written right after the row, by the same hand
+            continue
+        entries.append(HistoryEntry(record.history_date, record.history_user, record.history_type, changes))
+    entries.reverse()
+    return entries
