@@ -73,8 +73,9 @@ def _period_of(day: datetime.date) -> ReportingPeriod:
 
 def evaluate(period: ReportingPeriod, as_of: datetime.date, s: WarningSettings) -> dict[int, list[Reason]]:
     """The reasons each expected project of `period` deserves a warning, judged on `as_of` (after the deadline)."""
-    projects = {p.pk: p for p in expected_projects(period)}
-    ids = list(projects)
+    expected = expected_projects(period)
+    projects = {p.pk: p for p in expected.only("id", "stage")}
+    ids = expected.values("pk")  # a subquery, not tens of thousands of parameters
     month_label = f"{period.month}月"
     reports = {r.project_id: r for r in MonthlyReport.objects.filter(period=period, project_id__in=ids)}
     ytd = dict(

@@ -1769,6 +1769,13 @@ def seed_reports(ctx: SeedContext) -> None:
     write_reports(ctx)
 
 
+def seed_warnings(ctx: SeedContext) -> None:
+    """Ledger problems of the reports and the warning runs (early_warnings/demo.py, imported here likewise)."""
+    from early_warnings.demo import write_ledger_and_warnings
+
+    write_ledger_and_warnings(ctx)
+
+
 # The writers in order. A later kind of record (monthly reports, problems,
 # warnings, fee applications...) adds its writer here, after what it needs.
 STEPS: list[Callable[[SeedContext], None]] = [
@@ -1779,6 +1786,7 @@ STEPS: list[Callable[[SeedContext], None]] = [
     seed_lists,
     seed_plans,
     seed_reports,
+    seed_warnings,
 ]
 
 
@@ -1789,10 +1797,12 @@ def delete_projects(log: Callable[[str], None] = lambda message: None) -> int:
     because the whole demo history is being replaced.
     """
     from dispatch.demo import delete_reports  # reports protect their projects
+    from early_warnings.demo import delete_warnings  # warnings and ledger problems protect projects, point at reports
 
     project_models = [PolicyFundItem, ProjectYearPlan, ListAdjustment, ListEntry, Project]
     count = Project.objects.count()
     with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+        delete_warnings(log)
         delete_reports(log)
         ProjectGroupObjectPermission.objects.all().delete()
         ProjectUserObjectPermission.objects.all().delete()
