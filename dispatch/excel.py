@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import islice
 from pathlib import Path
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -43,8 +43,14 @@ from ganzhou_projects.xlsx import (
     HEADER_FONT,
     MONEY_FORMAT,
     NUMBER_ALIGNMENT,
+    RowError,
+    cell_at,
+    cell_text,
+    choice_lookup,
+    is_blank,
     load_workbook_safely,
     normalize_header,
+    row_errors,
     set_column_widths,
     write_cell,
     write_text_cell,
@@ -52,7 +58,7 @@ from ganzhou_projects.xlsx import (
     write_two_row_header,
     write_unit_row,
 )
-from projects.excel import RowError, export_planning_table
+from projects.excel import export_planning_table
 from projects.models import RESERVE_STAGES, ListEntry, ListKind, Project, Stage, Unit
 from projects.selectors import projects_for_user
 
@@ -403,7 +409,7 @@ def _read_sheet(ws, period: ReportingPeriod):
             cells = _percent_as_typed(cells, row_cells, percent)
         if row_number == header_row + 1 and _is_hint_row(cells, columns):
             continue
-        if all(_is_blank(_cell(cells, index)) for index in wanted):
+        if all(is_blank(cell_at(cells, index)) for index in wanted):
             continue
         data.append((row_number, cells))
         if len(data) > MAX_UPLOAD_ROWS:
@@ -417,7 +423,7 @@ def _read_sheet(ws, period: ReportingPeriod):
 
 def _is_hint_row(cells: tuple, columns: dict[str, int]) -> bool:
     """The row of hints under the header, even when some hints were deleted."""
-    texts = {header: _text(_cell(cells, index)) for header, index in columns.items()}
+    texts = {header: cell_text(cell_at(cells, index)) for header, index in columns.items()}
     if texts.get(COL_ID) == ID_HINT:
         return True
     return any(texts.values()) and all(text in ("", HINTS.get(header)) for header, text in texts.items())
@@ -436,41 +442,21 @@ def _percent_as_typed(cells: tuple, row_cells: tuple, index: int) -> tuple:
     return cells
 
 
-def _cell(cells: tuple, index: int):
-    return cells[index] if 0 <= index < len(cells) else None
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _clean_text(value) -> str:
     """Text as it compares: what a cell can hold, stripped, with one kind of line break."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", _text(value))
+    text = ILLEGAL_CHARACTERS_RE.sub("", cell_text(value))
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _parse_rows(rows, columns: dict[str, int], today: datetime.date, errors: list[RowError]) -> list[_Row]:
-    lookups = {START: _choice_lookup(StartStatus), PROCEDURE: _choice_lookup(ProcedureStatus)}
+    lookups = {START: choice_lookup(StartStatus), PROCEDURE: choice_lookup(ProcedureStatus)}
     planned: list[_Row] = []
     seen: dict[int, int] = {}
     for row_number, cells in rows:
         before = len(errors)
         project_id = None
         try:
-            project_id = _parse_id(_cell(cells, columns[COL_ID]))
+            project_id = _parse_id(cell_at(cells, columns[COL_ID]))
         except ValidationError as error:
             errors.extend(RowError(row_number, COL_ID, message) for message in error.messages)
         values = {}
@@ -478,7 +464,7 @@ def _parse_rows(rows, columns: dict[str, int], today: datetime.date, errors: lis
             if header not in columns:
                 continue  # a column taken out of the file leaves its field as it is
             try:
-                values[name] = _parse_value(_cell(cells, columns[header]), kind, today, lookups)
+                values[name] = _parse_value(cell_at(cells, columns[header]), kind, today, lookups)
             except ValidationError as error:
                 errors.extend(RowError(row_number, header, message) for message in error.messages)
         if project_id is not None:
@@ -498,7 +484,7 @@ def _parse_rows(rows, columns: dict[str, int], today: datetime.date, errors: lis
 
 
 def _parse_id(value) -> int:
-    if _is_blank(value):
+    if is_blank(value):
         raise ValidationError(_("The project number is missing; keep the column as it was downloaded."))
     if isinstance(value, bool):
         raise ValidationError(_("“%(value)s” is not a project number.") % {"value": value})
@@ -506,7 +492,7 @@ def _parse_id(value) -> int:
         value = int(value)
     if isinstance(value, int):
         return value
-    text = _text(value)
+    text = cell_text(value)
     if text.isdigit():
         return int(text)
     raise ValidationError(_("“%(value)s” is not a project number.") % {"value": text})
@@ -517,7 +503,7 @@ def _parse_value(value, kind: str, today: datetime.date, lookups: dict):
         return _clean_text(value)
     if kind in (START, PROCEDURE):
         return _parse_choice(value, lookups[kind], StartStatus if kind == START else ProcedureStatus)
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if kind == MONEY:
         return _parse_number(value, places=CENT, maximum=MAX_AMOUNT)
@@ -528,13 +514,13 @@ def _parse_value(value, kind: str, today: datetime.date, lookups: dict):
 
 def _parse_number(value, *, places: Decimal, maximum: Decimal, percent: bool = False) -> Decimal:
     if isinstance(value, bool | datetime.date):
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": _text(value)})
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": cell_text(value)})
     if isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, float):
         number = Decimal(repr(value))
     else:
-        text = _text(value)
+        text = cell_text(value)
         cleaned = "".join(text.split()).replace(",", "").replace("，", "")
         cleaned = cleaned.removesuffix("%").removesuffix("％") if percent else cleaned.removesuffix("万元")
         try:
@@ -542,7 +528,7 @@ def _parse_number(value, *, places: Decimal, maximum: Decimal, percent: bool = F
         except InvalidOperation:
             raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
     if not number.is_finite():
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": _text(value)})
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": cell_text(value)})
     if number < 0:
         raise ValidationError(_("The number cannot be negative."))
     number = number.quantize(places, rounding=ROUND_HALF_UP)
@@ -570,33 +556,21 @@ def _parse_date(value, today: datetime.date) -> datetime.date:
         if isinstance(converted, datetime.datetime):
             day = converted.date()
     else:
-        match = DATE_PATTERN.match(_text(value))
+        match = DATE_PATTERN.match(cell_text(value))
         if match:
             try:
                 day = datetime.date(*(int(part) for part in match.groups()))
             except ValueError:
                 day = None
     if day is None or day.year < 1990:
-        raise ValidationError(_("“%(value)s” is not a date; write it like 2026-03-05.") % {"value": _text(value)})
+        raise ValidationError(_("“%(value)s” is not a date; write it like 2026-03-05.") % {"value": cell_text(value)})
     if day > today:
         raise ValidationError(_("The actual start date cannot be in the future."))
     return day
 
 
-def _choice_lookup(choices) -> dict[str, str]:
-    """Chinese label, English label or code → code."""
-    lookup: dict[str, str] = {}
-    for language in ("en", "zh-hans"):
-        with translation.override(language):
-            for value, label in choices.choices:
-                lookup[normalize_header(label).casefold()] = value
-    for value in choices.values:
-        lookup[value.casefold()] = value
-    return lookup
-
-
 def _parse_choice(value, lookup: dict[str, str], choices) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return ""
     code = lookup.get(normalize_header(text).casefold())
@@ -659,19 +633,9 @@ def _apply(planned: list[_Row], acting_user, today: datetime.date, result: Uploa
         try:
             report_save_draft(report=item.report, data=item.changes, acting_user=acting_user, today=today)
         except ValidationError as error:
-            result.errors.extend(_row_errors(item.row, error))
+            result.errors.extend(row_errors(item.row, error, FIELD_COLUMNS))
         else:
             result.updated += 1
-
-
-def _row_errors(row: int, error: ValidationError) -> list[RowError]:
-    if not hasattr(error, "error_dict"):
-        return [RowError(row, "", message) for message in error.messages]
-    found = []
-    for name, messages in error.message_dict.items():
-        column = "" if name == NON_FIELD_ERRORS else FIELD_COLUMNS.get(name, "")
-        found.extend(RowError(row, column, message) for message in messages)
-    return found
 
 
 # =========================================================================

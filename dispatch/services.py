@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ganzhou_projects.audit import delete_with_history, save_with_history
 from projects.models import ZERO, Project
 
 from .models import (
@@ -46,11 +47,6 @@ REPORT_FIELDS = [
 ]
 
 
-def _save(obj, acting_user, **kwargs):
-    obj._history_user = acting_user
-    obj.save(**kwargs)
-
-
 def period_get_or_create(*, year: int, month: int) -> ReportingPeriod:
     period, _created = ReportingPeriod.objects.get_or_create(
         year=year, month=month, defaults={"deadline": default_deadline(year, month)}
@@ -74,7 +70,7 @@ def period_move_deadline(
         raise ValidationError({"deadline": _("The deadline cannot be before the month begins.")})
     period.deadline = deadline
     period.deadline_note = reason
-    _save(period, acting_user)
+    save_with_history(period, acting_user)
     return period
 
 
@@ -84,7 +80,7 @@ def report_get_or_create(*, period: ReportingPeriod, project: Project, acting_us
         return report
     report = MonthlyReport(period=period, project=project, unit_id=project.responsible_unit_id)
     with transaction.atomic():
-        _save(report, acting_user)
+        save_with_history(report, acting_user)
     return report
 
 
@@ -172,7 +168,7 @@ def report_save_draft(
         _lock(report)
         _require_editable(report)
         if changed:
-            _save(report, acting_user)
+            save_with_history(report, acting_user)
         if problem_objs is not None:
             _replace_problems(report, problem_objs, acting_user)
     return report
@@ -203,13 +199,12 @@ def _replace_problems(report: MonthlyReport, objs: list[ReportedProblem], acting
         if any(getattr(old, f) != getattr(new, f) for f in fields):
             for f in fields:
                 setattr(old, f, getattr(new, f))
-            _save(old, acting_user)
+            save_with_history(old, acting_user)
     for old in existing[len(objs) :]:
-        old._history_user = acting_user
-        old.delete()
+        delete_with_history(old, acting_user)
     for new in objs[len(existing) :]:
         new.report = report
-        _save(new, acting_user)
+        save_with_history(new, acting_user)
 
 
 def report_check_complete(report: MonthlyReport, today: datetime.date) -> dict[str, list[str]]:
@@ -250,7 +245,7 @@ def report_check_complete(report: MonthlyReport, today: datetime.date) -> dict[s
 
 
 def _record(report, action, acting_user, now, reason=""):
-    _save(
+    save_with_history(
         ReviewAction(report=report, action=action, reason=reason, acting_user=acting_user, created_at=now), acting_user
     )
 
@@ -273,7 +268,7 @@ def report_submit(*, report: MonthlyReport, acting_user, now: datetime.datetime 
         report.status = ReportStatus.RESUBMITTED if resubmission else ReportStatus.SUBMITTED
         report.submitted_at = now
         report.submitted_by = acting_user
-        _save(report, acting_user)
+        save_with_history(report, acting_user)
         _record(report, ReviewAction.Action.RESUBMIT if resubmission else ReviewAction.Action.SUBMIT, acting_user, now)
         report_submitted.send(sender=MonthlyReport, report=report, acting_user=acting_user)
     return report
@@ -297,7 +292,7 @@ def report_return(*, report: MonthlyReport, reason: str, acting_user, now=None) 
             raise ValidationError(_("Only submitted reports can be returned."))
         report.status = ReportStatus.RETURNED
         report.return_reason = reason
-        _save(report, acting_user)
+        save_with_history(report, acting_user)
         _record(report, ReviewAction.Action.RETURN, acting_user, now, reason)
     return report
 
@@ -313,7 +308,7 @@ def report_accept(*, report: MonthlyReport, acting_user, now=None) -> MonthlyRep
         report.accepted_at = now
         report.accepted_by = acting_user
         report.return_reason = ""
-        _save(report, acting_user)
+        save_with_history(report, acting_user)
         _record(report, ReviewAction.Action.ACCEPT, acting_user, now)
     return report
 
@@ -345,7 +340,7 @@ def report_reopen(*, report: MonthlyReport, reason: str, acting_user, now=None) 
             raise ValidationError(_("Only accepted reports can be reopened."))
         report.status = ReportStatus.RETURNED
         report.return_reason = reason
-        _save(report, acting_user)
+        save_with_history(report, acting_user)
         _record(report, ReviewAction.Action.REOPEN, acting_user, now, reason)
     return report
 
@@ -362,7 +357,7 @@ def verification_request(*, report: MonthlyReport, reason: str, acting_user, now
     verification = SiteVerification(
         report=report, reason=reason, requested_by=acting_user, requested_at=now or timezone.now()
     )
-    _save(verification, acting_user)
+    save_with_history(verification, acting_user)
     return verification
 
 
@@ -389,7 +384,7 @@ def verification_record(
     verification.verified_investment = verified_investment
     verification.recorded_by = acting_user
     verification.recorded_at = now or timezone.now()
-    _save(verification, acting_user)
+    save_with_history(verification, acting_user)
     return verification
 
 
@@ -427,11 +422,10 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
     with transaction.atomic():
         photo.image.save(f"photo.{extension}", ContentFile(upload.read()), save=False)
         photo.thumbnail.save("thumb.jpg", ContentFile(buffer.getvalue()), save=False)
-        _save(photo, acting_user)
+        save_with_history(photo, acting_user)
     return photo
 
 
 def photo_delete(*, photo: ReportPhoto, acting_user) -> None:
     _require_editable(photo.report)
-    photo._history_user = acting_user
-    photo.delete()
+    delete_with_history(photo, acting_user)

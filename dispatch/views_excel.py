@@ -3,7 +3,6 @@
 import os
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE
+from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
 from projects.models import Unit
 from projects.views_excel import attachment_disposition
 
@@ -89,15 +88,6 @@ def unit_workbook_download(request, year: int, month: int):
     return response
 
 
-class WorkbookUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Filled-in workbook (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_workbook_upload(request, year: int, month: int):
@@ -107,7 +97,7 @@ def unit_workbook_upload(request, year: int, month: int):
     query = _unit_query(request, unit)
     errors = []
     if request.method == "POST":
-        form = WorkbookUploadForm(request.POST, request.FILES)
+        form = XlsxUploadForm(request.POST, request.FILES, label=gettext_lazy("Filled-in workbook (.xlsx)"))
         if form.is_valid():
             try:
                 result = import_unit_workbook(
@@ -128,7 +118,7 @@ def unit_workbook_upload(request, year: int, month: int):
                     return redirect(reverse("dispatch:fill_month", args=[period.year, period.month]) + query)
                 errors = result.errors
     else:
-        form = WorkbookUploadForm()
+        form = XlsxUploadForm(label=gettext_lazy("Filled-in workbook (.xlsx)"))
     return render(
         request,
         "dispatch/upload.html",

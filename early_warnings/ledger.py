@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dispatch.models import MonthlyReport, ProblemCategory, ReportedProblem, SolvingLevel
+from ganzhou_projects.audit import save_with_history
 from projects import roles
 from projects.models import Project, Unit, User
 from projects.selectors import projects_for_user
@@ -33,11 +34,6 @@ STATUS_LABELS = {
     OVERDUE: pgettext_lazy("ledger", "Overdue"),
     CLOSED: pgettext_lazy("ledger", "Closed"),
 }
-
-
-def _save(obj, acting_user, **kwargs) -> None:
-    obj._history_user = acting_user
-    obj.save(**kwargs)
 
 
 def _set_units(problem: Problem, units: Iterable[Unit], acting_user) -> None:
@@ -128,7 +124,7 @@ def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
             with transaction.atomic():
                 existing.description = reported.description
                 existing.category = reported.category
-                _save(existing, acting_user)
+                save_with_history(existing, acting_user)
         return existing
     report = MonthlyReport.objects.select_related(
         "period", "project__responsible_unit", "project__competent_department"
@@ -146,7 +142,7 @@ def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
         for_district_agenda=level == SolvingLevel.DISTRICT,
     )
     with transaction.atomic():
-        _save(problem, acting_user)
+        save_with_history(problem, acting_user)
         _set_units(problem, default_units(report.project, level), acting_user)
     return problem
 
@@ -199,7 +195,7 @@ def problem_create(
         for_district_agenda=level == SolvingLevel.DISTRICT,
     )
     with transaction.atomic():
-        _save(problem, acting_user)
+        save_with_history(problem, acting_user)
         _set_units(problem, units or default_units(project, level), acting_user)
     return problem
 
@@ -242,7 +238,7 @@ def problem_update(
         problem.description = description
         problem.level = level
         problem.deadline = deadline
-        _save(problem, acting_user)
+        save_with_history(problem, acting_user)
         _set_units(problem, units, acting_user)
     return problem
 
@@ -259,7 +255,7 @@ def problem_add_update(*, problem: Problem, text: str, acting_user) -> ProblemUp
     with transaction.atomic():
         _lock(problem)
         _require_open(problem)
-        _save(update, acting_user)
+        save_with_history(update, acting_user)
     return update
 
 
@@ -277,7 +273,7 @@ def problem_close(*, problem: Problem, evidence: str, acting_user, now: datetime
         problem.closed_at = now or timezone.now()
         problem.closed_by = acting_user
         problem.closure_evidence = evidence
-        _save(problem, acting_user)
+        save_with_history(problem, acting_user)
     return problem
 
 

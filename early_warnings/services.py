@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartStatus, Timeliness
 from dispatch.selectors import expected_projects
+from ganzhou_projects.audit import save_with_history
 from projects import roles
 from projects.models import ZERO, Project, ProjectYearPlan, Stage
 
@@ -163,11 +164,6 @@ def evaluate(period: ReportingPeriod, as_of: datetime.date, s: WarningSettings) 
     return result
 
 
-def _save(obj, acting_user):
-    obj._history_user = acting_user
-    obj.save()
-
-
 def _notify_warning(warning: ProjectWarning, kind: str, title: str) -> None:
     from notifications.services import notify, unit_addresses, unit_users
 
@@ -226,7 +222,7 @@ def _apply(
             last_year=period.year,
             last_month=period.month,
         )
-        _save(warning, acting_user)
+        save_with_history(warning, acting_user)
         return warning, True
     warning = open_warning
     earlier = (warning.year, warning.month) < (period.year, period.month)
@@ -237,7 +233,7 @@ def _apply(
     warning.reasons = [*warning.reasons, *reason_dicts]
     warning.last_year, warning.last_month = period.year, period.month
     warning.manual = warning.manual or manual
-    _save(warning, acting_user)
+    save_with_history(warning, acting_user)
     return warning, False
 
 
@@ -327,7 +323,7 @@ def warning_state_measures(*, warning: ProjectWarning, measures: str, acting_use
     warning.measures_at = now or timezone.now()
     warning.measures_by = acting_user
     warning.status = ProjectWarning.Status.RECTIFYING
-    _save(warning, acting_user)
+    save_with_history(warning, acting_user)
     return warning
 
 
@@ -343,7 +339,7 @@ def warning_resolve(*, warning: ProjectWarning, resolution: str, acting_user, no
     warning.resolution = resolution
     warning.resolved_at = now or timezone.now()
     warning.resolved_by = acting_user
-    _save(warning, acting_user)
+    save_with_history(warning, acting_user)
     return warning
 
 
@@ -374,7 +370,7 @@ def warnings_escalate(*, as_of: datetime.date) -> list[ProjectWarning]:
             if not claimed:
                 continue
             warning.escalated_at = timezone.now()
-            _save(warning, None)
+            save_with_history(warning, None)
             unit = warning.project.responsible_unit
             users = [*unit_users(unit), *leaders]
             if warning.project.leader:

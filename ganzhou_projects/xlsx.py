@@ -9,10 +9,13 @@ sees them, so an oversized file or a zip bomb is refused without being unpacked.
 import datetime
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -232,3 +235,77 @@ def normalize_header(value) -> str:
     if value is None:
         return ""
     return "".join(str(value).split())  # str.split() also splits on the ideographic space
+
+
+# --- Reading uploaded rows: shared by every import ---
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of an imported file: the row as Excel numbers it, the column's Chinese header, a message."""
+
+    row: int
+    column: str
+    message: str
+
+
+def cell_at(cells: tuple, index: int):
+    return cells[index] if 0 <= index < len(cells) else None
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value) -> str:
+    """A cell as text: 12.0 → "12", a date as ISO, a midnight datetime as its date."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def choice_lookup(choices) -> dict[str, str]:
+    """Chinese label, English label or code → code, for reading a choice typed into a cell."""
+    lookup: dict[str, str] = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value, label in choices.choices:
+                lookup[normalize_header(label).casefold()] = value
+    for value in choices.values:
+        if value:
+            lookup[value.casefold()] = value
+    return lookup
+
+
+def row_errors(row: int, error: ValidationError, field_columns: dict[str, str]) -> list[RowError]:
+    """A service's ValidationError as errors of one row, on the columns its fields come from."""
+    if not hasattr(error, "error_dict"):
+        return [RowError(row, "", message) for message in error.messages]
+    found = []
+    for name, messages in error.message_dict.items():
+        column = "" if name == NON_FIELD_ERRORS else field_columns.get(name, "")
+        found.extend(RowError(row, column, message) for message in messages)
+    return found
+
+
+class XlsxUploadForm(forms.Form):
+    """The one-file form of every Excel upload."""
+
+    file = forms.FileField(
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["file"].label = label

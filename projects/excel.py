@@ -8,11 +8,10 @@ one transaction through the project services, so the rules of a manual edit
 import copy
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import translation
@@ -24,8 +23,14 @@ from ganzhou_projects.xlsx import (
     DATA_ALIGNMENT,
     MONEY_FORMAT,
     NUMBER_ALIGNMENT,
+    RowError,
+    cell_at,
+    cell_text,
+    choice_lookup,
+    is_blank,
     load_workbook_safely,
     normalize_header,
+    row_errors,
     set_column_widths,
     write_cell,
     write_text_cell,
@@ -171,15 +176,6 @@ def _write_project_row(ws, row: int, serial: int, project: Project) -> None:
 # --- import --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem of an imported file: the row as Excel numbers it, the column's Chinese header, a message."""
-
-    row: int
-    column: str
-    message: str
-
-
 @dataclass
 class ImportResult:
     created: int = 0
@@ -317,11 +313,14 @@ def _read_sheet(ws):
     data: list[tuple[int, tuple]] = []
     for row_number, cells in enumerate(rows, start=header_row + 1):
         # The official header spans two rows; its second row is blank under merged headers.
-        if row_number == header_row + 1 and _is_blank(_cell(cells, columns[NAME])):
+        if row_number == header_row + 1 and is_blank(cell_at(cells, columns[NAME])):
             continue
-        if all(_is_blank(_cell(cells, index)) for index in columns.values()):
+        if all(is_blank(cell_at(cells, index)) for index in columns.values()):
             continue
-        if {_text(_cell(cells, columns[NAME])), _text(_cell(cells, columns.get(SERIAL, -1)))} & TOTAL_ROW_LABELS:
+        if {
+            cell_text(cell_at(cells, columns[NAME])),
+            cell_text(cell_at(cells, columns.get(SERIAL, -1))),
+        } & TOTAL_ROW_LABELS:
             continue
         data.append((row_number, cells))
         if len(data) > MAX_IMPORT_ROWS:
@@ -338,34 +337,14 @@ def _header_label(value) -> str:
     return re.sub(r"[（(][^）)]*[）)]$", "", normalize_header(value))
 
 
-def _cell(cells: tuple, index: int):
-    return cells[index] if 0 <= index < len(cells) else None
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value).strip()
-
-
 class _ImportContext:
     """What every row is checked against, loaded once per import."""
 
     def __init__(self, acting_user):
         self.user = acting_user
         self.units = {normalize_header(unit.name): unit for unit in Unit.objects.all()}
-        self.sectors = _choice_lookup(Sector)
-        self.signing = _choice_lookup(SigningStatus) | {
+        self.sectors = choice_lookup(Sector)
+        self.signing = choice_lookup(SigningStatus) | {
             # Wordings common in the districts' own tables.
             "已签约": SigningStatus.SIGNED,
             "签约": SigningStatus.SIGNED,
@@ -380,26 +359,13 @@ class _ImportContext:
         self.can_add = acting_user.has_perm("projects.add_project")
 
 
-def _choice_lookup(choices) -> dict[str, str]:
-    """Chinese label, English label or code → code."""
-    lookup: dict[str, str] = {}
-    for language in ("en", "zh-hans"):
-        with translation.override(language):
-            for value, label in choices.choices:
-                lookup[normalize_header(label).casefold()] = value
-    for value in choices.values:
-        if value:
-            lookup[value.casefold()] = value
-    return lookup
-
-
 def _parse_row(row_number: int, cells: tuple, columns: dict[str, int], context, errors: list) -> dict:
     values: dict = {}
     for column, parse in _PARSERS.items():
         if column not in columns:
             continue
         try:
-            values.update(parse(_cell(cells, columns[column]), context))
+            values.update(parse(cell_at(cells, columns[column]), context))
         except ValidationError as error:
             errors.extend(RowError(row_number, column, message) for message in error.messages)
     unit = values.get("responsible_unit")
@@ -416,7 +382,7 @@ def _parse_row(row_number: int, cells: tuple, columns: dict[str, int], context, 
 
 
 def _required_text(value) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         raise ValidationError(_("This column is required."))
     return text
@@ -492,7 +458,7 @@ def _parse_total(value, context) -> dict:
 
 
 def _parse_signing(value, context) -> dict:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return {"signing_status": SigningStatus.NONE.value}
     code = context.signing.get(normalize_header(text).casefold())
@@ -542,13 +508,13 @@ def _join_tokens(text: str, chosen: list, tokens: list) -> str:
 
 
 def _parse_contact(value, context) -> dict:
-    contact, phone = split_contact(_text(value))
+    contact, phone = split_contact(cell_text(value))
     return {"owner_contact": contact, "owner_phone": phone}
 
 
 def _text_parser(field_name: str):
     def parse(value, context) -> dict:
-        return {field_name: _text(value)}
+        return {field_name: cell_text(value)}
 
     return parse
 
@@ -623,7 +589,7 @@ def _validate_row(item: _PlannedRow, errors: list) -> None:
         # Database constraints are covered by the column checks (years ordered, amounts not negative).
         project.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        errors.extend(_row_errors(item.row, error))
+        errors.extend(row_errors(item.row, error, FIELD_COLUMNS))
 
 
 def _write_row(item: _PlannedRow, acting_user, result: ImportResult) -> None:
@@ -643,16 +609,6 @@ def _write_row(item: _PlannedRow, acting_user, result: ImportResult) -> None:
                 services.project_update(project=item.project, acting_user=acting_user, **item.changes)
                 result.updated += 1
     except ValidationError as error:
-        result.errors.extend(_row_errors(item.row, error))
+        result.errors.extend(row_errors(item.row, error, FIELD_COLUMNS))
     except IntegrityError:
         result.errors.append(RowError(item.row, "", _("The row conflicts with data already in the system.")))
-
-
-def _row_errors(row: int, error: ValidationError) -> Iterable[RowError]:
-    if not hasattr(error, "error_dict"):
-        return [RowError(row, "", message) for message in error.messages]
-    found = []
-    for field_name, messages in error.message_dict.items():
-        column = "" if field_name == NON_FIELD_ERRORS else FIELD_COLUMNS.get(field_name, "")
-        found.extend(RowError(row, column, message) for message in messages)
-    return found

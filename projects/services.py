@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from ganzhou_projects.audit import delete_with_history, save_with_history
+
 from . import roles
 from .models import (
     MONTH_FIELDS,
@@ -55,11 +57,6 @@ PROJECT_FIELDS = [
 ]
 
 
-def _save_with_history(obj, acting_user, **save_kwargs):
-    obj._history_user = acting_user
-    obj.save(**save_kwargs)
-
-
 def grant_unit_permissions(project: Project, unit: Unit) -> None:
     for perm in roles.UNIT_OBJECT_PERMISSIONS:
         assign_perm(perm, unit.group, project)
@@ -93,7 +90,7 @@ def project_create(*, acting_user, today: datetime.date | None = None, **fields)
     _validate_leader(project.leader)
     project.full_clean()
     with transaction.atomic():
-        _save_with_history(project, acting_user)
+        save_with_history(project, acting_user)
         grant_unit_permissions(project, project.responsible_unit)
     return project
 
@@ -118,7 +115,7 @@ def project_update(*, project: Project, acting_user, today: datetime.date | None
         _validate_leader(project.leader)
     project.full_clean()
     with transaction.atomic():
-        _save_with_history(project, acting_user)
+        save_with_history(project, acting_user)
         if project.responsible_unit_id != old.responsible_unit_id:
             revoke_unit_permissions(project, old.responsible_unit)
             grant_unit_permissions(project, project.responsible_unit)
@@ -143,7 +140,7 @@ def _quarter_of(day: datetime.date) -> int:
 def _close_entry(entry: ListEntry, *, acting_user, today, quarter, reason) -> ListAdjustment:
     entry.is_active = False
     entry.left_on = today
-    _save_with_history(entry, acting_user)
+    save_with_history(entry, acting_user)
     adjustment = ListAdjustment(
         entry=entry,
         action=AdjustmentAction.REMOVE,
@@ -151,7 +148,7 @@ def _close_entry(entry: ListEntry, *, acting_user, today, quarter, reason) -> Li
         reason=reason,
         acting_user=acting_user,
     )
-    _save_with_history(adjustment, acting_user)
+    save_with_history(adjustment, acting_user)
     return adjustment
 
 
@@ -195,7 +192,7 @@ def list_add(
         entry = ListEntry(
             project=project, kind=kind, year=year, in_comprehensive=in_comprehensive, joined_on=today, is_active=True
         )
-        _save_with_history(entry, acting_user)
+        save_with_history(entry, acting_user)
         adjustment = ListAdjustment(
             entry=entry,
             action=AdjustmentAction.ADD,
@@ -203,7 +200,7 @@ def list_add(
             reason=reason,
             acting_user=acting_user,
         )
-        _save_with_history(adjustment, acting_user)
+        save_with_history(adjustment, acting_user)
     return entry
 
 
@@ -227,7 +224,7 @@ def reserve_set_comprehensive(*, entry: ListEntry, in_comprehensive: bool, actin
     if entry.kind != ListKind.RESERVE or not entry.is_active:
         raise ValidationError(_("Only active reserve library entries can be chosen for the comprehensive reserve."))
     entry.in_comprehensive = in_comprehensive
-    _save_with_history(entry, acting_user)
+    save_with_history(entry, acting_user)
     return entry
 
 
@@ -281,7 +278,7 @@ def year_plan_save(
             raise ValidationError(_("Policy fund item %(index)s: unknown fund type.") % {"index": index})
         items.append(item)
     with transaction.atomic():
-        _save_with_history(plan, acting_user)
+        save_with_history(plan, acting_user)
         # Update the existing items in place so the history shows changes, not churn.
         existing = list(plan.fund_items.order_by("id"))
         for old, item in zip(existing, items, strict=False):
@@ -289,11 +286,10 @@ def year_plan_save(
             if any(getattr(old, f) != getattr(item, f) for f in values):
                 for f in values:
                     setattr(old, f, getattr(item, f))
-                _save_with_history(old, acting_user)
+                save_with_history(old, acting_user)
         for old in existing[len(items) :]:
-            old._history_user = acting_user
-            old.delete()
+            delete_with_history(old, acting_user)
         for item in items[len(existing) :]:
             item.year_plan = plan
-            _save_with_history(item, acting_user)
+            save_with_history(item, acting_user)
     return plan

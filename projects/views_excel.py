@@ -2,7 +2,6 @@
 
 from urllib.parse import quote
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE
+from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
 
 from . import roles
 from .excel import export_planning_table, import_planning_table
@@ -53,15 +52,6 @@ def export_inventory(request):
     return response
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ),
-    )
-
-
 @login_required
 def import_projects(request):
     """Upload a 前期项目谋划表: every row is checked, and either all rows are written or none."""
@@ -69,7 +59,7 @@ def import_projects(request):
         raise Http404
     errors = []
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = XlsxUploadForm(request.POST, request.FILES, label=gettext_lazy("Excel file (.xlsx)"))
         if form.is_valid():
             try:
                 result = import_planning_table(form.cleaned_data["file"], request.user)
@@ -88,5 +78,5 @@ def import_projects(request):
                     return redirect("projects:project_list")
                 errors = result.errors
     else:
-        form = ImportForm()
+        form = XlsxUploadForm(label=gettext_lazy("Excel file (.xlsx)"))
     return render(request, "projects/import.html", {"form": form, "errors": errors})
