@@ -20,7 +20,8 @@ def _date(value) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "Create Ganzhou's units, a demo account for every role (password demo12345), and N projects with "
-        "their lists, three-list plans and a history spread over M months. Units and accounts are "
+        "their lists, three-list plans and a history spread over M months, with M months of monthly reports "
+        "up to --today, the problem ledger and three months of warnings. Units and accounts are "
         "get-or-create; projects are only generated into a database without projects (use --reset to "
         "delete the existing ones first). Same arguments, same data."
     )
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="delete ALL existing projects (with their lists, plans and history) before seeding",
+            help="delete ALL existing projects (with their lists, plans, reports, ledger, warnings and history) first",
         )
         parser.add_argument("--batch-size", type=int, default=demo.BATCH_SIZE, help="rows per INSERT (2000)")
 
