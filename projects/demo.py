@@ -211,6 +211,10 @@ class UnitSpec:
     def contact_email(self) -> str:
         return f"{self.code}@{EMAIL_DOMAIN}"
 
+    @property
+    def head_email(self) -> str:
+        return f"{self.code}-head@{EMAIL_DOMAIN}"
+
 
 def generate_units() -> list[UnitSpec]:
     """The 5 streets, 18 towns and townships and the departments, in that order (DESIGN §5)."""
@@ -1562,6 +1566,7 @@ def seed_units(ctx: SeedContext) -> None:
                 contact_phone=spec.contact_phone,
                 contact_email=spec.contact_email,
                 head_name=spec.head_name,
+                head_email=spec.head_email,
                 sort_order=spec.sort_order,
             )
             _with_history_attrs(unit, at=ctx.setup_at, user=ctx.administrator)

@@ -52,6 +52,7 @@ def test_units_of_ganzhou_exist_with_their_types(seeded):
     unit = Unit.objects.get(name="梁家墩镇")
     assert unit.code == "liangjiadun"
     assert unit.contact_email == "liangjiadun@ganzhou.example"
+    assert unit.head_email == "liangjiadun-head@ganzhou.example"
     assert unit.contact_name and unit.contact_phone and unit.head_name
     # streets, then towns, then departments
     orders = list(Unit.objects.values_list("unit_type", flat=True))
