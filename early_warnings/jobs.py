@@ -41,7 +41,7 @@ def ledger_problem_deadlines(as_of: datetime.date) -> list[DeadlineItem]:
 
 
 # How far back the monthly run looks for a period whose run was missed (catching up after downtime).
-WARNING_CATCH_UP_DAYS = 62
+WARNING_CATCH_UP_DAYS = 40  # one missed month, without evaluating a fresh install's distant past
 
 
 @register_job("warnings_monthly_run", hour=8, minute=40)
