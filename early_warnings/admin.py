@@ -31,6 +31,13 @@ class ProblemAdmin(SimpleHistoryAdmin):
     list_select_related = ["project"]
     raw_id_fields = ["project", "raised_by", "closed_by", "source"]
     filter_horizontal = ["responsible_units"]
+
+    def has_change_permission(self, request, obj=None):
+        # A closed (销号) problem is on record as it was closed: read-only here as in the app.
+        if obj is not None and obj.status == Problem.Status.CLOSED:
+            return False
+        return super().has_change_permission(request, obj)
+
     inlines = [ProblemUpdateInline]
 
 

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import ListEntry, ListKind, Project
+from projects.forms import offer_projects
+from projects.models import Project
 
 from .models import Colour, WarningSettings
 
@@ -20,23 +21,7 @@ class WarningIssueForm(forms.Form):
 
     def __init__(self, *args, projects, preset: Project | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["project"]
-        field.queryset = projects  # any project the user may see is accepted
-        if preset is not None:
-            field.initial = preset.pk
-            field.widget = forms.HiddenInput()
-        else:
-            # The select offers the key projects on an annual list rather than the whole inventory.
-            listed = (
-                projects.filter(
-                    pk__in=ListEntry.objects.filter(kind=ListKind.ANNUAL, is_active=True).values("project_id")
-                )
-                .select_related("responsible_unit")
-                .order_by("responsible_unit__sort_order", "responsible_unit__name", "name")
-            )
-            field.widget.choices = [("", "---------")] + [
-                (p.pk, f"{p.responsible_unit.name} · {p.name}") for p in listed
-            ]
+        offer_projects(self.fields["project"], projects, preset)
 
 
 class MeasuresForm(forms.Form):

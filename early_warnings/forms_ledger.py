@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import ProblemCategory, SolvingLevel
+from projects.forms import offer_projects
 from projects.models import Unit
 
 from .models import Problem
@@ -32,7 +33,12 @@ class ProblemForm(forms.Form):
 
     def __init__(self, *args, projects, assigns: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects
+        if assigns:
+            # DRC sees the whole inventory: offer the annual list, or fix the project the page came from.
+            preset = projects.filter(pk=self.initial["project"]).first() if self.initial.get("project") else None
+            offer_projects(self.fields["project"], projects, preset)
+        else:
+            self.fields["project"].queryset = projects
         if assigns:
             self.fields["responsible_units"].help_text = _(
                 "Leave empty for the project's responsible unit (and its competent department at that level)."

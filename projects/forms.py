@@ -16,6 +16,24 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def offer_projects(field: forms.ModelChoiceField, projects, preset=None) -> None:
+    """A project field that accepts any of `projects` but offers only those on an active annual list
+    (the inventory can hold tens of thousands); a preset project is fixed in a hidden input."""
+    from .models import ListEntry, ListKind
+
+    field.queryset = projects
+    if preset is not None:
+        field.initial = preset.pk
+        field.widget = forms.HiddenInput()
+        return
+    listed = (
+        projects.filter(pk__in=ListEntry.objects.filter(kind=ListKind.ANNUAL, is_active=True).values("project_id"))
+        .select_related("responsible_unit")
+        .order_by("responsible_unit__sort_order", "responsible_unit__name", "name")
+    )
+    field.widget.choices = [("", "---------")] + [(p.pk, f"{p.responsible_unit.name} · {p.name}") for p in listed]
+
+
 def leaders_queryset():
     return User.objects.filter(groups__name=roles.LEADER).order_by("username")
 

@@ -424,3 +424,28 @@ class TestDeadlineReminders:
         # Once closed, nothing more.
         ledger.problem_close(problem=problem, evidence="已协调解决", acting_user=drc)
         assert item_deadline_reminders(D(2026, 11, 30)) == 0
+
+
+class TestClosedIsReadOnlyEverywhere:
+    def test_the_admin_cannot_change_a_closed_problem(self, client, administrator, drc, project_a):
+        problem = ledger.problem_create(
+            project=project_a, category="land", description="用地指标未落实", level="drc", acting_user=drc
+        )
+        client.force_login(administrator)
+        url = f"/admin/early_warnings/problem/{problem.pk}/change/"
+        assert client.get(url).status_code == 200
+        ledger.problem_close(problem=problem, evidence="已调剂用地指标20亩", acting_user=drc)
+        response = client.post(url, {"description": "改写"})
+        assert response.status_code == 403
+        problem.refresh_from_db()
+        assert problem.description == "用地指标未落实"
+
+    def test_drc_is_offered_the_annual_list_not_the_whole_inventory(self, client, drc, listed_a, town_b):
+        from tests.factories import ProjectFactory
+
+        ProjectFactory(name="未列入清单的项目", responsible_unit=town_b)
+        client.force_login(drc)
+        body = client.get("/warnings/ledger/new/").content.decode()
+        assert listed_a.name in body and "未列入清单的项目" not in body
+        preset = client.get(f"/warnings/ledger/new/?project={listed_a.pk}").content.decode()
+        assert f'type="hidden" name="project" value="{listed_a.pk}"' in preset
