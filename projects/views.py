@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -235,7 +236,10 @@ def reserve_comprehensive_view(request, entry_pk):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    return redirect(request.POST.get("next") or "projects:reserve")
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("projects:reserve")
 
 
 @login_required

@@ -229,3 +229,14 @@ def test_pages_are_chinese(client, drc, name):
     client.force_login(drc)
     body = client.get(reverse(name)).content.decode()
     assert "退出" in body and "项目" in body
+
+
+def test_choosing_for_the_comprehensive_reserve_never_redirects_off_site(client, drc, town_a):
+    project = ProjectFactory(responsible_unit=town_a, stage=Stage.PLANNING)
+    entry = services.list_add(project=project, kind=ListKind.RESERVE, year=None, reason="储备", acting_user=drc)
+    client.force_login(drc)
+    url = reverse("projects:reserve_comprehensive", args=[entry.pk])
+    response = client.post(url, {"in_comprehensive": "1", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("projects:reserve")
+    response = client.post(url, {"in_comprehensive": "0", "next": "/projects/lists/reserve/?view=sector"})
+    assert response["Location"] == "/projects/lists/reserve/?view=sector"
