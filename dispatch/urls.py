@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/<int:pk>/autosave/", views.report_autosave, name="report_autosave"),
     path("reports/<int:pk>/photos/", views.photo_upload, name="photo_upload"),
     path("photos/<int:pk>/delete/", views.photo_delete_view, name="photo_delete"),
+    path("photos/<int:pk>/<str:size>/", views.photo_file, name="photo_file"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("reports/<int:pk>/verify/", views.report_verify, name="report_verify"),
     path("verifications/<int:pk>/record/", views.verification_record_view, name="verification_record"),

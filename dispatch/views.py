@@ -1,11 +1,12 @@
 import datetime
+import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -243,6 +244,21 @@ def photo_upload(request, pk):
 
 def _back_to_month(report) -> str:
     return f"{reverse('dispatch:fill_month', args=[report.period.year, report.period.month])}?unit={report.unit_id}"
+
+
+@login_required
+def photo_file(request, pk, size):
+    """A progress photo or its thumbnail, for those who may see the report: media is never served publicly."""
+    if size not in ("full", "thumb"):
+        raise Http404
+    photo = get_object_or_404(ReportPhoto, pk=pk)
+    selectors.get_report_for_user(request.user, photo.report_id)
+    stored = photo.thumbnail if size == "thumb" else photo.image
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type=mimetypes.guess_type(stored.name)[0] or "application/octet-stream")
 
 
 @login_required

@@ -54,6 +54,7 @@ OBJECT_URLS = {
     "dispatch:report_autosave",
     "dispatch:photo_upload",
     "dispatch:photo_delete",
+    "dispatch:photo_file",
     "dispatch:report_review",
     "dispatch:report_verify",
     "dispatch:verification_record",
@@ -97,6 +98,8 @@ def readable(response) -> str:
 
     if content_type.startswith("application/vnd.openxmlformats"):
         return workbook_text(body)
+    if content_type.startswith("image/"):
+        return ""  # a picture carries no project text; who may fetch it is asserted by the status codes
     if content_type.startswith("application/zip"):
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             return " ".join(workbook_text(archive.read(name)) for name in archive.namelist())
@@ -181,6 +184,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:report_autosave": {"pk": item["report"].pk},
         "dispatch:photo_upload": {"pk": item["report"].pk},
         "dispatch:photo_delete": {"pk": item["photo"].pk},
+        "dispatch:photo_file": {"pk": item["photo"].pk, "size": "thumb"},
         "dispatch:report_review": {"pk": item["report"].pk},
         "dispatch:report_verify": {"pk": item["report"].pk},
         "dispatch:verification_record": {"pk": item["verification"].pk},

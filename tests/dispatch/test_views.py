@@ -202,3 +202,27 @@ class TestReviewViews:
         assert period.deadline == datetime.datetime(2026, 12, 22, 23, 59, 59, tzinfo=SHANGHAI)
         client.force_login(reporter_a)
         assert client.get(url).status_code == 403
+
+
+@pytest.mark.usefixtures("frozen")
+def test_photos_are_served_only_to_those_who_may_see_the_report(client, reporter_a, reporter_b, drc, listed_a):
+    client.force_login(reporter_a)
+    client.get(month_url())
+    report = MonthlyReport.objects.get()
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), "olive").save(buffer, "JPEG")
+    buffer.seek(0)
+    buffer.name = "site.jpg"
+    client.post(reverse("dispatch:photo_upload", args=[report.pk]), {f"photo{report.pk}-image": buffer})
+    photo = report.photos.get()
+    thumb = reverse("dispatch:photo_file", args=[photo.pk, "thumb"])
+    response = client.get(thumb)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as image:
+        assert max(image.size) <= 320
+    assert thumb in client.get(month_url()).content.decode()
+    assert client.get(reverse("dispatch:photo_file", args=[photo.pk, "other"])).status_code == 404
+    client.force_login(reporter_b)
+    assert client.get(thumb).status_code == 404
+    client.force_login(drc)
+    assert client.get(reverse("dispatch:photo_file", args=[photo.pk, "full"])).status_code == 200
