@@ -1016,15 +1016,37 @@ def official_tables_zip_name(period: ReportingPeriod, unit: Unit | None) -> str:
 
 def export_job_start(*, user, period: ReportingPeriod, unit: Unit | None = None) -> ExportJob:
     """Queue the three tables as a zip; the worker starts once the job is committed."""
-    from .tasks import export_official_tables
+    from .tasks import run_export_job
 
     job = ExportJob.objects.create(
         user=user,
         kind=ExportJob.Kind.OFFICIAL_TABLES,
         params={"year": period.year, "month": period.month, "unit": unit.pk if unit else None},
     )
-    transaction.on_commit(lambda: export_official_tables.delay(job.pk))
+    transaction.on_commit(lambda: run_export_job.delay(job.pk))
     return job
+
+
+def inventory_export_start(*, user, query: str, year: int) -> ExportJob:
+    """Queue a large inventory export (前期项目谋划表 of the projects the user sees, with the list's filters)."""
+    from .tasks import run_export_job
+
+    job = ExportJob.objects.create(user=user, kind=ExportJob.Kind.INVENTORY, params={"query": query, "year": year})
+    transaction.on_commit(lambda: run_export_job.delay(job.pk))
+    return job
+
+
+def _write_inventory(job: ExportJob, report_progress) -> None:
+    from django.http import QueryDict
+
+    from projects.filters import filters_from_query
+    from projects.selectors import project_list
+
+    filters = filters_from_query(QueryDict(job.params.get("query", "")))
+    report_progress(10, "")
+    content = export_planning_table(project_list(job.user, filters), int(job.params["year"]))
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    job.file.save(f"前期项目谋划表-{stamp}.xlsx", File(io.BytesIO(content)), save=False)
 
 
 def export_job_run(job_id: int, *, now: datetime.datetime | None = None) -> bool:
@@ -1039,10 +1061,8 @@ def export_job_run(job_id: int, *, now: datetime.datetime | None = None) -> bool
     claimable = Q(status=ExportJob.Status.QUEUED) | Q(
         status=ExportJob.Status.RUNNING, started_at__lt=now - ExportJob.STALE_AFTER
     )
-    claimed = (
-        ExportJob.objects.filter(claimable, pk=job_id)
-        .filter(kind=ExportJob.Kind.OFFICIAL_TABLES)
-        .update(status=ExportJob.Status.RUNNING, started_at=now, progress=0, message="")
+    claimed = ExportJob.objects.filter(claimable, pk=job_id).update(
+        status=ExportJob.Status.RUNNING, started_at=now, progress=0, message=""
     )
     if not claimed:
         return False
@@ -1054,6 +1074,14 @@ def export_job_run(job_id: int, *, now: datetime.datetime | None = None) -> bool
         running.filter(progress__lt=min(percent, 99)).update(progress=min(percent, 99), message=message)
 
     try:
+        if job.kind == ExportJob.Kind.INVENTORY:
+            _write_inventory(job, report_progress)
+            finished = running.update(
+                status=ExportJob.Status.DONE, progress=100, message="", file=job.file.name, finished_at=timezone.now()
+            )
+            if not finished:
+                job.file.delete(save=False)
+            return True
         period = period_get_or_create(year=int(job.params["year"]), month=int(job.params["month"]))
         unit = Unit.objects.get(pk=job.params["unit"]) if job.params.get("unit") else None
         with tempfile.TemporaryDirectory(prefix="ganzhou-export-") as tmp:

@@ -20,6 +20,7 @@ def export_path(instance, filename):
 class ExportJob(models.Model):
     class Kind(models.TextChoices):
         OFFICIAL_TABLES = "official_tables", _("Official monthly tables")
+        INVENTORY = "inventory", _("Project inventory (planning table)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -3,9 +3,9 @@
 from celery import shared_task
 
 
-@shared_task(ignore_result=True)
-def export_official_tables(job_id: int) -> None:
-    """Write the official tables of an ExportJob; a job already claimed or finished is left alone."""
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def run_export_job(job_id: int) -> None:
+    """Write an ExportJob's file (official tables, large inventory); a claimed or finished job is left alone."""
     from .excel import export_job_run
 
     export_job_run(job_id)

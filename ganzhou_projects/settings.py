@@ -137,6 +137,8 @@ STORAGES = {
 # Uploads (Excel import): refuse anything larger before it reaches openpyxl.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
 MAX_XLSX_UNCOMPRESSED_BYTES = int(os.environ.get("MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024))
+# Exports with more rows than this run in a Celery task with visible progress instead of in the request.
+INLINE_EXPORT_MAX_ROWS = int(os.environ.get("INLINE_EXPORT_MAX_ROWS", 3000))
 MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES

@@ -16,12 +16,15 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def filters_from_request(request: HttpRequest) -> ProjectFilters:
+    return filters_from_query(request.GET)
+
+
+def filters_from_query(params) -> ProjectFilters:
     """Read `unit`, `sector`, `stage`, `list`, `leader`, `year`, `q` and `mine=1` from GET.
 
     Unknown or malformed values are ignored rather than refused, so a stale
     bookmark still shows a list.
     """
-    params = request.GET
     unit = None
     unit_pk = _int_or_none(params.get("unit"))
     if unit_pk is not None:

@@ -2,6 +2,7 @@
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -43,6 +44,12 @@ def export_inventory(request):
     today = timezone.localdate()
     blank = request.GET.get("template") == "1"
     projects = Project.objects.none() if blank else project_list(request.user, filters)
+    if not blank and projects.count() > settings.INLINE_EXPORT_MAX_ROWS:
+        # A large inventory is written by a worker; the page shows its progress.
+        from dispatch.excel import inventory_export_start
+
+        job = inventory_export_start(user=request.user, query=request.GET.urlencode(), year=filters.year or today.year)
+        return redirect("dispatch:export_job", pk=job.pk)
     content = export_planning_table(projects, filters.year or today.year)
     stamp = today.strftime("%Y%m%d")
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)

@@ -350,7 +350,7 @@ def test_whole_district_export_runs_as_a_job_with_progress(
 
     # Running the task again does nothing.
     file_name, finished = job.file.name, job.finished_at
-    tasks.export_official_tables(job.pk)
+    tasks.run_export_job(job.pk)
     job.refresh_from_db()
     assert (job.status, job.file.name, job.finished_at) == (ExportJob.Status.DONE, file_name, finished)
 

@@ -534,3 +534,28 @@ def test_import_accepts_a_single_header_row_and_headers_with_units(drc, town_a):
     assert result.created == 1
     project = Project.objects.get(name="梁家墩镇污水管网项目")
     assert (project.start_year, project.end_year, project.total_investment) == (2026, 2026, Decimal("800.00"))
+
+
+def test_a_large_inventory_is_exported_by_a_job_with_progress(
+    client, reporter_a, reporter_b, project_a, project_b, town_a, settings, django_capture_on_commit_callbacks
+):
+    import io
+
+    import openpyxl
+
+    from tests.factories import ProjectFactory
+
+    ProjectFactory(name="梁家墩镇第二个项目", responsible_unit=town_a)
+    settings.INLINE_EXPORT_MAX_ROWS = 1
+    client.force_login(reporter_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("projects:export_inventory"), {"q": "梁家墩镇"})
+    assert response.status_code == 302 and "/reports/exports/" in response["Location"]
+    status = client.get(response["Location"]).content.decode()
+    assert "已完成" in status and "前期项目谋划表" in status
+    download = client.get(response["Location"] + "download/")
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
+    names = [row[1] for row in workbook.active.iter_rows(min_row=5, values_only=True) if row[1]]
+    assert sorted(names) == sorted([project_a.name, "梁家墩镇第二个项目"])
+    client.force_login(reporter_b)
+    assert client.get(response["Location"] + "download/").status_code == 404
