@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from projects.forms import apply_validation_error, flash_errors
 from projects.models import Unit
 from projects.selectors import projects_for_user
 
@@ -235,8 +236,7 @@ def photo_upload(request, pk):
             )
             messages.success(request, _("Photo added."))
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_errors(request, error)
     else:
         messages.error(request, _("Please choose a photo to upload."))
     return redirect(_back_to_month(report) + f"#report-{report.pk}")
@@ -269,8 +269,7 @@ def photo_delete_view(request, pk):
     try:
         services.photo_delete(photo=photo, acting_user=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     return redirect(_back_to_month(photo.report) + f"#report-{photo.report_id}")
 
 
@@ -322,8 +321,7 @@ def report_review(request, pk):
         else:
             raise Http404
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     return redirect("dispatch:report_detail", pk=report.pk)
 
 
@@ -337,8 +335,7 @@ def report_verify(request, pk):
         services.verification_request(report=report, reason=request.POST.get("reason", ""), acting_user=request.user)
         messages.success(request, _("The report is flagged for on-site verification."))
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     return redirect("dispatch:report_detail", pk=report.pk)
 
 
@@ -355,12 +352,9 @@ def verification_record_view(request, pk):
             services.verification_record(verification=verification, acting_user=request.user, **form.cleaned_data)
             messages.success(request, _("The verification result is recorded."))
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_errors(request, error)
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        flash_errors(request, form)
     return redirect("dispatch:report_detail", pk=verification.report_id)
 
 
@@ -500,8 +494,6 @@ def period_edit(request, year, month):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            from projects.forms import apply_validation_error
-
             apply_validation_error(form, error)
         else:
             messages.success(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch.models import ProblemCategory, SolvingLevel
-from projects.forms import apply_validation_error
+from projects.forms import apply_validation_error, flash_errors
 from projects.models import Unit
 from projects.selectors import projects_for_user
 
@@ -28,11 +28,6 @@ def _creatable_projects(user):
     if not user.unit_id:
         return projects_for_user(user).none()
     return projects_for_user(user, "change").filter(responsible_unit_id=user.unit_id)
-
-
-def _show_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -142,7 +137,7 @@ def problem_add_update(request, pk):
     try:
         problem_ledger.problem_add_update(problem=problem, text=form.data.get("text", ""), acting_user=request.user)
     except ValidationError as error:
-        _show_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Progress recorded."))
     return redirect("early_warnings:problem_detail", pk=problem.pk)
@@ -157,7 +152,7 @@ def problem_close(request, pk):
             problem=problem, evidence=request.POST.get("evidence", ""), acting_user=request.user
         )
     except ValidationError as error:
-        _show_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The problem is closed (销号)."))
     return redirect("early_warnings:problem_detail", pk=problem.pk)

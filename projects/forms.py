@@ -16,6 +16,17 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def flash_errors(request, error: ValidationError | forms.Form) -> None:
+    """Show a service's ValidationError, or an invalid form's errors, as messages on the next page
+    (for actions that redirect instead of re-rendering a form)."""
+    from django.contrib import messages
+
+    errors = error.errors.values() if isinstance(error, forms.Form) else [error.messages]
+    for field_messages in errors:
+        for message in field_messages:
+            messages.error(request, message)
+
+
 def offer_projects(field: forms.ModelChoiceField, projects, preset=None) -> None:
     """A project field that accepts any of `projects` but offers only those on an active annual list
     (the inventory can hold tens of thousands); a preset project is fixed in a hidden input."""

@@ -19,6 +19,7 @@ from .forms import (
     ProjectForm,
     YearPlanForm,
     apply_validation_error,
+    flash_errors,
     leaders_queryset,
 )
 from .history import project_history
@@ -191,14 +192,11 @@ def list_add_view(request, pk):
         try:
             services.list_add(project=project, acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_errors(request, error)
         else:
             messages.success(request, _("The project was added to the list."))
     else:
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
+        flash_errors(request, form)
     return redirect("projects:project_detail", pk=project.pk)
 
 
@@ -234,8 +232,7 @@ def reserve_comprehensive_view(request, entry_pk):
             entry=entry, in_comprehensive=request.POST.get("in_comprehensive") == "1", acting_user=request.user
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
