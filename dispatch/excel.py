@@ -58,9 +58,9 @@ from ganzhou_projects.xlsx import (
     write_two_row_header,
     write_unit_row,
 )
+from projects.access import projects_for_user
 from projects.excel import export_planning_table
 from projects.models import RESERVE_STAGES, ListEntry, ListKind, Project, Stage, Unit
-from projects.selectors import projects_for_user
 
 from .models import PROCEDURE_FIELDS, MonthlyReport, ProcedureStatus, ReportingPeriod, StartStatus
 from .models_export import ExportJob

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from notifications.calendar import WorkCalendar
 from notifications.jobs import register_job
-from notifications.services import drc_users, notify, unit_addresses, unit_users
+from notifications.services import notify, unit_addresses, unit_users
+from projects import access
 from projects.models import Unit
 
 from .models import MonthlyReport, ReportingPeriod
@@ -114,7 +115,7 @@ def overdue_notices(as_of: datetime.date) -> int:
         if not earliest <= deadline_day < as_of:
             continue
         missing = unsent_by_unit(period, as_of)
-        drc = list(drc_users())
+        drc = list(access.drc_reviewers())
         for unit, names in missing.items():
             body = (
                 f"{unit.name}：{period.label}重点项目进展报送已于"

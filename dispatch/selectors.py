@@ -9,8 +9,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from projects.access import projects_for_user
 from projects.models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
-from projects.selectors import projects_for_user
 
 from .models import MonthlyReport, ReportingPeriod, ReportStatus, Timeliness
 

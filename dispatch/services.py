@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ganzhou_projects.audit import delete_with_history, save_with_history
+from projects import access
 from projects.models import ZERO, Project
 
 from .models import (
@@ -275,7 +276,7 @@ def report_submit(*, report: MonthlyReport, acting_user, now: datetime.datetime 
 
 
 def _require_reviewer(acting_user):
-    if not acting_user.has_perm("dispatch.review_report"):
+    if not access.may_review_reports(acting_user):
         raise PermissionDenied
 
 
@@ -347,7 +348,7 @@ def report_reopen(*, report: MonthlyReport, reason: str, acting_user, now=None) 
 
 def verification_request(*, report: MonthlyReport, reason: str, acting_user, now=None) -> SiteVerification:
     """The statistics bureau flags a report for on-site verification (现场核实, seed 000 §1.1)."""
-    if not acting_user.has_perm("dispatch.verify_report"):
+    if not access.may_verify_reports(acting_user):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
@@ -370,7 +371,7 @@ def verification_record(
     acting_user,
     now=None,
 ) -> SiteVerification:
-    if not acting_user.has_perm("dispatch.verify_report"):
+    if not access.may_verify_reports(acting_user):
         raise PermissionDenied
     result = (result or "").strip()
     if outcome not in (SiteVerification.Outcome.CONFIRMED, SiteVerification.Outcome.DISCREPANCY):

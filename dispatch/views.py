@@ -14,9 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from projects import access
+from projects.access import projects_for_user
 from projects.forms import apply_validation_error, flash_errors
 from projects.models import Unit
-from projects.selectors import projects_for_user
 
 from . import selectors, services
 from .forms import DeadlineForm, PhotoForm, ProblemForm, ReasonForm, ReportForm, VerificationRecordForm
@@ -36,14 +37,10 @@ def _today_period_args():
     return today.year, today.month
 
 
-def _is_reviewer(user) -> bool:
-    return user.has_perm("dispatch.review_report")
-
-
 @login_required
 def month_home(request):
     year, month = _today_period_args()
-    if _is_reviewer(request.user) or request.user.has_perm("projects.view_project"):
+    if access.may_review_reports(request.user) or access.may_see_all_units(request.user):
         return redirect("dispatch:review_queue", year=year, month=month)
     if request.user.unit_id:
         return redirect("dispatch:fill_month", year=year, month=month)
@@ -53,7 +50,7 @@ def month_home(request):
 def _fill_unit(request) -> Unit:
     """The unit whose month is filled: one's own, or any unit for those who may change every project."""
     unit_pk = request.GET.get("unit") or request.POST.get("unit")
-    if unit_pk and request.user.has_perm("projects.change_project"):
+    if unit_pk and access.may_act_for_any_unit(request.user):
         try:
             return Unit.objects.get(pk=int(unit_pk))
         except (Unit.DoesNotExist, ValueError):
@@ -111,7 +108,7 @@ def fill_month(request, year, month, submit=False):
     changeable = set(
         projects_for_user(request.user, "change").filter(responsible_unit=unit).values_list("pk", flat=True)
     )
-    if not changeable and not request.user.has_perm("projects.change_project"):
+    if not changeable and not access.may_act_for_any_unit(request.user):
         raise Http404
     reports = [
         r
@@ -192,7 +189,7 @@ def fill_month(request, year, month, submit=False):
             "editable": any(r.is_editable for r in reports),
             "deadline_passed": timezone.now() > period.deadline,
             "procedure_fields": PROCEDURE_FIELDS,
-            "units": Unit.objects.all() if request.user.has_perm("projects.change_project") else None,
+            "units": Unit.objects.all() if access.may_act_for_any_unit(request.user) else None,
         },
     )
 
@@ -290,12 +287,12 @@ def report_detail(request, pk):
             "problems": report.problems.all(),
             "verifications": report.verifications.select_related("requested_by", "recorded_by"),
             "history": history,
-            "is_reviewer": _is_reviewer(request.user),
-            "can_verify": request.user.has_perm("dispatch.verify_report"),
+            "is_reviewer": access.may_review_reports(request.user),
+            "can_verify": access.may_verify_reports(request.user),
             "reason_form": ReasonForm(),
             "record_form": VerificationRecordForm(),
             "can_edit": report.is_editable
-            and projects_for_user(request.user, "change").filter(pk=report.project_id).exists(),
+            and access.may_change_project(request.user, report.project),
         },
     )
 
@@ -303,7 +300,7 @@ def report_detail(request, pk):
 @login_required
 @require_POST
 def report_review(request, pk):
-    if not _is_reviewer(request.user):
+    if not access.may_review_reports(request.user):
         raise PermissionDenied
     report = selectors.get_report_for_user(request.user, pk)
     action = request.POST.get("action")
@@ -328,7 +325,7 @@ def report_review(request, pk):
 @login_required
 @require_POST
 def report_verify(request, pk):
-    if not request.user.has_perm("dispatch.verify_report"):
+    if not access.may_verify_reports(request.user):
         raise PermissionDenied
     report = selectors.get_report_for_user(request.user, pk)
     try:
@@ -342,7 +339,7 @@ def report_verify(request, pk):
 @login_required
 @require_POST
 def verification_record_view(request, pk):
-    if not request.user.has_perm("dispatch.verify_report"):
+    if not access.may_verify_reports(request.user):
         raise PermissionDenied
     verification = get_object_or_404(SiteVerification, pk=pk)
     selectors.get_report_for_user(request.user, verification.report_id)
@@ -378,7 +375,7 @@ def review_queue(request, year, month):
     elif status == "awaiting":
         qs = qs.filter(status__in=[ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED])
     if request.method == "POST":
-        if not _is_reviewer(request.user):
+        if not access.may_review_reports(request.user):
             raise PermissionDenied
         ids = [int(i) for i in request.POST.getlist("report") if i.isdigit()]
         chosen = list(qs.filter(pk__in=ids))
@@ -403,7 +400,7 @@ def review_queue(request, year, month):
             "unit_pk": unit_pk,
             "status": status,
             "statuses": ReportStatus.choices,
-            "is_reviewer": _is_reviewer(request.user),
+            "is_reviewer": access.may_review_reports(request.user),
             "querystring": query.urlencode(),
             "prev": (prev_month.year, prev_month.month),
             "next": (next_month.year, next_month.month),
@@ -413,7 +410,7 @@ def review_queue(request, year, month):
 
 
 def _unit_completeness_for(user, period):
-    units = Unit.objects.all() if user.has_perm("projects.view_project") else Unit.objects.filter(pk=user.unit_id)
+    units = access.units_for_user(user)
     data = selectors.completeness(period, timezone.now(), units=list(units))
     return [item for item in data.values() if item.expected]
 
@@ -429,11 +426,7 @@ def completeness_grid(request):
     if not 2000 <= year <= 2100:
         raise Http404
     last_month = 12 if year < today.year else (today.month if year == today.year else 0)
-    units = list(
-        Unit.objects.all()
-        if request.user.has_perm("projects.view_project")
-        else Unit.objects.filter(pk=request.user.unit_id)
-    )
+    units = list(access.units_for_user(request.user))
     now = timezone.now()
     months = []
     for month in range(1, last_month + 1):
@@ -473,13 +466,13 @@ def period_list(request):
     return render(
         request,
         "dispatch/periods.html",
-        {"year": year, "periods": periods, "can_edit": request.user.has_perm("dispatch.change_reportingperiod")},
+        {"year": year, "periods": periods, "can_edit": access.may_manage_periods(request.user)},
     )
 
 
 @login_required
 def period_edit(request, year, month):
-    if not request.user.has_perm("dispatch.change_reportingperiod"):
+    if not access.may_manage_periods(request.user):
         raise PermissionDenied
     period = selectors.get_period(year, month)
     form = DeadlineForm(

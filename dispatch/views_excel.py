@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
+from projects import access
 from projects.models import Unit
 from projects.views_excel import attachment_disposition
 
@@ -35,12 +36,12 @@ from .selectors import get_period
 
 def _may_choose_unit(user) -> bool:
     """DRC and administrators work on any unit's month; everyone else on their own unit's."""
-    return user.has_perm("projects.change_project")
+    return access.may_act_for_any_unit(user)
 
 
 def _sees_every_unit(user) -> bool:
     """DRC, leaders, the statistics and finance bureaus and auditors read every unit's tables."""
-    return user.has_perm("projects.view_project")
+    return access.may_see_all_units(user)
 
 
 def _unit_param(request) -> str:

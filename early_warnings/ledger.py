@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dispatch.models import MonthlyReport, ProblemCategory, ReportedProblem, SolvingLevel
 from ganzhou_projects.audit import save_with_history
-from projects import roles
+from projects import access
+from projects.access import projects_for_user
 from projects.models import Project, Unit, User
-from projects.selectors import projects_for_user
 
 from .models import Problem, ProblemUpdate
 
@@ -47,31 +47,8 @@ def _set_units(problem: Problem, units: Iterable[Unit], acting_user) -> None:
 # --- Who may do what -------------------------------------------------------------------------
 
 
-def is_drc(user) -> bool:
-    """DRC reviewers and administrators run the ledger: they hold the review permission."""
-    return user.is_authenticated and user.has_perm("dispatch.review_report")
-
-
-def can_raise_for(user, project: Project) -> bool:
-    """DRC raises problems for any project it sees; unit staff only for their own unit's projects."""
-    if is_drc(user):
-        return projects_for_user(user).filter(pk=project.pk).exists()
-    return (
-        user.is_authenticated
-        and user.unit_id is not None
-        and user.unit_id == project.responsible_unit_id
-        and projects_for_user(user, "change").filter(pk=project.pk).exists()
-    )
-
-
-def is_responsible_staff(user, problem: Problem) -> bool:
-    if not user.is_authenticated or user.unit_id is None or roles.has_role(user, roles.AUDITOR):
-        return False
-    return any(unit.pk == user.unit_id for unit in problem.responsible_units.all())
-
-
 def can_add_update(user, problem: Problem) -> bool:
-    return problem.status == Problem.Status.OPEN and (is_drc(user) or is_responsible_staff(user, problem))
+    return problem.status == Problem.Status.OPEN and access.may_update_problem(user, problem)
 
 
 def _require_open(problem: Problem) -> None:
@@ -173,8 +150,8 @@ def problem_create(
     today = today or timezone.localdate()
     description = (description or "").strip()
     errors = _validate(category, description, level)
-    drc = is_drc(acting_user)
-    if not can_raise_for(acting_user, project):
+    drc = access.may_run_ledger(acting_user)
+    if not access.may_raise_problem_for(acting_user, project):
         errors["project"] = [_("You can only raise problems for your own unit's projects.")]
     units = list(responsible_units or [])
     if not drc and (units or deadline):
@@ -216,7 +193,7 @@ def problem_update(
     Moving a problem to the district level puts it on the next dispatch meeting's agenda, moving
     it away takes it off; otherwise the agenda mark is left as it is.
     """
-    if not is_drc(acting_user):
+    if not access.may_run_ledger(acting_user):
         raise PermissionDenied
     _require_open(problem)
     today = today or timezone.localdate()
@@ -245,7 +222,7 @@ def problem_update(
 
 def problem_add_update(*, problem: Problem, text: str, acting_user) -> ProblemUpdate:
     """Record progress on an open problem: DRC, or the staff of a unit responsible for it."""
-    if not (is_drc(acting_user) or is_responsible_staff(acting_user, problem)):
+    if not access.may_update_problem(acting_user, problem):
         raise PermissionDenied
     _require_open(problem)
     text = (text or "").strip()
@@ -261,7 +238,7 @@ def problem_add_update(*, problem: Problem, text: str, acting_user) -> ProblemUp
 
 def problem_close(*, problem: Problem, evidence: str, acting_user, now: datetime.datetime | None = None) -> Problem:
     """销号: only DRC closes a problem, and only with the evidence that it is solved. A closed problem is read-only."""
-    if not is_drc(acting_user):
+    if not access.may_run_ledger(acting_user):
         raise PermissionDenied
     evidence = (evidence or "").strip()
     if not evidence:
@@ -291,7 +268,7 @@ def problems_for_user(user) -> QuerySet[Problem]:
     if not user.is_authenticated:
         return Problem.objects.none()
     visible = Q(project__in=projects_for_user(user).values("pk"))
-    if user.unit_id and not roles.has_role(user, roles.AUDITOR):
+    if access.is_unit_staff(user):
         visible |= _units_q(user.unit_id)
     return Problem.objects.filter(visible)
 

@@ -12,8 +12,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects.access import projects_for_user
 from projects.models import Project, Unit, User
-from projects.selectors import projects_for_user
 
 from .models import COLOUR_RANK, Colour, Problem, ProjectWarning, WarningSettings
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartStatus, Timeliness
 from dispatch.selectors import expected_projects
 from ganzhou_projects.audit import save_with_history
-from projects import roles
+from projects import access
 from projects.models import ZERO, Project, ProjectYearPlan, Stage
 
 from .models import COLOUR_RANK, NEXT_COLOUR, Colour, Problem, ProjectWarning, WarningRun, WarningSettings
@@ -278,7 +278,7 @@ def _title(warning: ProjectWarning) -> str:
 
 
 def _require_drc(user):
-    if not (roles.has_role(user, roles.DRC) or roles.is_administrator(user)):
+    if not access.may_manage_warnings(user):
         raise PermissionDenied
 
 
@@ -310,9 +310,7 @@ def warning_issue(*, project: Project, colour: str, reason: str, acting_user, no
 
 def warning_state_measures(*, warning: ProjectWarning, measures: str, acting_user, now=None) -> ProjectWarning:
     """The responsible unit states its rectification measures: issued → rectifying."""
-    from projects.selectors import projects_for_user
-
-    if not projects_for_user(acting_user, "change").filter(pk=warning.project_id).exists():
+    if not access.may_change_project(acting_user, warning.project):
         raise PermissionDenied
     measures = (measures or "").strip()
     if not measures:
@@ -353,7 +351,7 @@ def warnings_escalate(*, as_of: datetime.date) -> list[ProjectWarning]:
 
     Marked, listed for district supervision (提请区政府督办), and the unit and the leaders are notified.
     """
-    from notifications.services import notify, role_users, unit_addresses, unit_users
+    from notifications.services import notify, unit_addresses, unit_users
 
     escalated = []
     candidates = (
@@ -361,7 +359,7 @@ def warnings_escalate(*, as_of: datetime.date) -> list[ProjectWarning]:
         .exclude(status=ProjectWarning.Status.RESOLVED)
         .select_related("project", "project__responsible_unit", "project__leader")
     )
-    leaders = list(role_users(roles.LEADER))
+    leaders = list(access.leaders())
     for warning in candidates:
         if escalation_due(warning) > as_of:
             continue

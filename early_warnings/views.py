@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import roles
+from projects import access
+from projects.access import get_project_for_user, projects_for_user
 from projects.forms import apply_validation_error
 from projects.models import Unit
-from projects.selectors import get_project_for_user, projects_for_user
 
 from . import selectors, services
 from .forms import MeasuresForm, ResolveForm, WarningIssueForm, WarningSettingsForm
@@ -27,14 +27,6 @@ PAGE_SIZE = 50
 SUPERVISION_PAGE_SIZE = 100
 HISTORY_ROWS = 50
 SETTINGS_HISTORY_PAGE_SIZE = 20
-
-
-def is_drc(user) -> bool:
-    return roles.has_role(user, roles.DRC) or roles.is_administrator(user)
-
-
-def may_see_supervision(user) -> bool:
-    return is_drc(user) or roles.has_role(user, roles.LEADER, roles.AUDITOR)
 
 
 def _int(value) -> int | None:
@@ -88,8 +80,8 @@ def board(request):
             "period": request.GET.get("period", "") if f.year else "",
             "querystring": query.urlencode(),
             "tile_querystring": tile_query.urlencode(),
-            "is_drc": is_drc(request.user),
-            "may_see_supervision": may_see_supervision(request.user),
+            "may_manage_warnings": access.may_manage_warnings(request.user),
+            "may_see_supervision": access.may_see_supervision(request.user),
         },
     )
 
@@ -140,7 +132,7 @@ def _detail(request, warning, *, measures_form=None, resolve_form=None, status=2
             "timeline": _timeline(warning),
             "escalation_due": services.escalation_due(warning),
             "can_state_measures": can_state_measures,
-            "can_resolve": warning.is_open and is_drc(request.user),
+            "can_resolve": warning.is_open and access.may_manage_warnings(request.user),
             "measures_form": measures_form or MeasuresForm(initial={"measures": warning.measures}),
             "resolve_form": resolve_form or ResolveForm(),
             "history": history,
@@ -180,7 +172,7 @@ def warning_measures(request, pk):
 @require_POST
 def warning_resolve(request, pk):
     """DRC confirms the cause is removed."""
-    if not is_drc(request.user):
+    if not access.may_manage_warnings(request.user):
         raise PermissionDenied
     warning = selectors.get_warning_for_user(request.user, pk)
     form = ResolveForm(request.POST)
@@ -201,7 +193,7 @@ def warning_resolve(request, pk):
 @login_required
 def warning_issue(request):
     """DRC issues a warning by hand with its reason (a preset project comes from the project page)."""
-    if not is_drc(request.user):
+    if not access.may_manage_warnings(request.user):
         raise PermissionDenied
     visible = projects_for_user(request.user)
     # The form posts back to the same address, so a preset ?project= stays in force on a second try.
@@ -231,7 +223,7 @@ def warning_issue(request):
 @login_required
 def supervision(request):
     """提请区政府督办事项: warnings unresolved one month after issue, printable for the district government."""
-    if not may_see_supervision(request.user):
+    if not access.may_see_supervision(request.user):
         raise PermissionDenied
     page = Paginator(selectors.supervision_items(), SUPERVISION_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -244,7 +236,7 @@ def supervision(request):
 @login_required
 def settings_edit(request):
     """DRC sets the thresholds of the monthly rules; each change is on record and applies from the next run."""
-    if not is_drc(request.user):
+    if not access.may_manage_warnings(request.user):
         raise PermissionDenied
     current = WarningSettings.current()
     form = WarningSettingsForm(request.POST or None, instance=current)

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dispatch.models import ProblemCategory, SolvingLevel
+from projects import access
+from projects.access import projects_for_user
 from projects.forms import apply_validation_error, flash_errors
 from projects.models import Unit
-from projects.selectors import projects_for_user
 
 from . import ledger as problem_ledger
 from .forms_ledger import CloseForm, ProblemEditForm, ProblemForm, ProgressForm
@@ -23,7 +24,7 @@ TABS = [(view, problem_ledger.STATUS_LABELS[view]) for view in problem_ledger.VI
 
 def _creatable_projects(user):
     """The projects the user may raise problems for: DRC any it sees, unit staff their own unit's."""
-    if problem_ledger.is_drc(user):
+    if access.may_run_ledger(user):
         return projects_for_user(user).select_related("responsible_unit")
     if not user.unit_id:
         return projects_for_user(user).none()
@@ -59,7 +60,7 @@ def ledger(request):
             "categories": ProblemCategory.choices,
             "levels": SolvingLevel.choices,
             "today": today,
-            "can_create": problem_ledger.is_drc(request.user) or _creatable_projects(request.user).exists(),
+            "can_create": access.may_run_ledger(request.user) or _creatable_projects(request.user).exists(),
         },
     )
 
@@ -67,7 +68,7 @@ def ledger(request):
 @login_required
 def problem_detail(request, pk):
     problem = problem_ledger.get_problem_for_user(request.user, pk)
-    is_drc = problem_ledger.is_drc(request.user)
+    is_drc = access.may_run_ledger(request.user)
     is_open = problem.status == problem.Status.OPEN
     return render(
         request,
@@ -91,7 +92,7 @@ def problem_detail(request, pk):
 @login_required
 def problem_create(request):
     projects = _creatable_projects(request.user)
-    assigns = problem_ledger.is_drc(request.user)
+    assigns = access.may_run_ledger(request.user)
     if not assigns and not projects.exists():
         raise PermissionDenied
     initial = {}
@@ -112,7 +113,7 @@ def problem_create(request):
 @login_required
 def problem_edit(request, pk):
     problem = problem_ledger.get_problem_for_user(request.user, pk)
-    if not problem_ledger.is_drc(request.user):
+    if not access.may_run_ledger(request.user):
         raise PermissionDenied
     if problem.status != problem.Status.OPEN:
         messages.error(request, _("This problem is closed (销号) and can no longer be changed."))

@@ -1,6 +1,6 @@
 from django.http import Http404
 
-from projects.roles import is_administrator
+from projects.access import may_use_admin
 
 
 class AdminOnlyForAdministratorsMiddleware:
@@ -10,6 +10,6 @@ class AdminOnlyForAdministratorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/admin/") and request.user.is_authenticated and not is_administrator(request.user):
+        if request.path.startswith("/admin/") and request.user.is_authenticated and not may_use_admin(request.user):
             raise Http404
         return self.get_response(request)

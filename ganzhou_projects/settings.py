@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
+# Change reasons are sentences (a returned report's reason, a moved deadline's), not 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

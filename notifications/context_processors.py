@@ -5,12 +5,12 @@ def notifications(request):
         return {}
     from django.utils import timezone
 
-    from projects.roles import is_administrator
+    from projects.access import may_see_holiday_notice
 
     from .calendar import missing_years
     from .models import NoticeRecipient
 
     context = {"unread_notices": NoticeRecipient.objects.filter(user=user, read_at__isnull=True).count()}
-    if is_administrator(user):
+    if may_see_holiday_notice(user):
         context["holiday_years_missing"] = missing_years(timezone.localdate())
     return context

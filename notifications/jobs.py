@@ -155,8 +155,10 @@ def item_deadline_reminders(as_of: datetime.date) -> int:
 @register_job("holiday_calendar_check", hour=8, minute=0)
 def holiday_calendar_check(as_of: datetime.date) -> int:
     """Tell administrators when this year's (or, in December, next year's) official holiday schedule is missing."""
+    from projects.access import administrators
+
     from .calendar import missing_years
-    from .services import administrators, notify
+    from .services import notify
 
     created = 0
     admins = list(administrators())

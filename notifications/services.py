@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from projects import roles
 from projects.models import Unit, User
 
 from .models import EmailDelivery, Notice, NoticeRecipient
@@ -21,10 +20,6 @@ logger = logging.getLogger(__name__)
 def unit_addresses(unit: Unit) -> list[str]:
     """Where a unit's email goes: its contact and its head (DESIGN: the unit, its head)."""
     return [address for address in (unit.contact_email, unit.head_email) if address]
-
-
-def role_users(*role_names: str):
-    return User.objects.filter(is_active=True, groups__name__in=role_names).distinct()
 
 
 def unit_users(unit: Unit):
@@ -116,10 +111,3 @@ def mark_read(*, user: User, recipient_ids: Iterable[int] | None = None) -> int:
         qs = qs.filter(pk__in=list(recipient_ids))
     return qs.update(read_at=timezone.now())
 
-
-def drc_users():
-    return role_users(roles.DRC)
-
-
-def administrators():
-    return User.objects.filter(Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATOR), is_active=True).distinct()

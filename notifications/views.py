@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import roles
+from projects import access
 
 from . import services
 from .models import EmailDelivery, Notice, NoticeRecipient
@@ -65,7 +65,7 @@ def open_notice(request, pk):
 @login_required
 def sent_log(request):
     """For DRC: every notice the system sent, to whom and when, with each email's fate."""
-    if not (roles.has_role(request.user, roles.DRC, roles.AUDITOR) or roles.is_administrator(request.user)):
+    if not access.may_see_sent_log(request.user):
         raise PermissionDenied
     qs = Notice.objects.select_related("unit").annotate(
         users=Count("recipients", distinct=True),

@@ -21,19 +21,6 @@ def _setup_roles_and_levels(sender, **kwargs):
         ReserveLevel.objects.get_or_create(view=view, defaults={"minimum_total": minimum})
 
 
-def _sync_unit_group(sender, instance, **kwargs):
-    """A user's unit group is how the unit's object permissions reach them: keep exactly that one."""
-    from django.contrib.auth.models import Group
-
-    unit_groups = Group.objects.filter(name__startswith="unit:")
-    wanted = instance.unit.group_id if instance.unit_id else None
-    stale = instance.groups.filter(pk__in=unit_groups.values("pk")).exclude(pk=wanted)
-    if stale.exists():
-        instance.groups.remove(*stale)
-    if wanted and not instance.groups.filter(pk=wanted).exists():
-        instance.groups.add(wanted)
-
-
 class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
@@ -41,6 +28,12 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_save
+        from simple_history.signals import pre_create_historical_record
+
+        from ganzhou_projects.audit import attribute_unattributed
+
+        from .access import sync_unit_membership
 
         post_migrate.connect(_setup_roles_and_levels, sender=self)
-        post_save.connect(_sync_unit_group, sender=self.get_model("User"), dispatch_uid="sync_unit_group")
+        post_save.connect(sync_unit_membership, sender=self.get_model("User"), dispatch_uid="sync_unit_group")
+        pre_create_historical_record.connect(attribute_unattributed, dispatch_uid="attribute_unattributed")

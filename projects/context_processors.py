@@ -1,13 +1,15 @@
-from . import roles as role_defs
+from . import access
 
 
 def roles(request):
+    """What the header and shared templates show, as ``projects.access`` answers it."""
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return {}
     return {
-        "is_drc": role_defs.has_role(user, role_defs.DRC, role_defs.ADMINISTRATOR),
-        "is_leader": role_defs.has_role(user, role_defs.LEADER),
-        "is_admin": role_defs.is_administrator(user),
-        "can_import": user.has_perm("projects.import_projects") or role_defs.has_role(user, role_defs.REPORTER),
+        "may_manage_periods": access.may_manage_periods(user),
+        "may_see_sent_log": access.may_see_sent_log(user),
+        "is_leader": access.is_leader(user),
+        "may_use_admin": access.may_use_admin(user),
+        "can_import": access.may_import_projects(user),
     }

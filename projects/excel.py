@@ -39,9 +39,9 @@ from ganzhou_projects.xlsx import (
     write_unit_row,
 )
 
-from . import services
+from . import access, services
+from .access import projects_for_user
 from .models import ListKind, Project, Sector, SigningStatus, Stage, Unit
-from .selectors import projects_for_user
 
 # The official columns, in order (DESIGN §3). They are the format, not UI text: not translated.
 SERIAL = "序号"
@@ -355,8 +355,8 @@ class _ImportContext:
             "不涉及": SigningStatus.NONE,
             "/": SigningStatus.NONE,
         }
-        self.global_change = acting_user.has_perm("projects.change_project")
-        self.can_add = acting_user.has_perm("projects.add_project")
+        self.global_change = access.may_act_for_any_unit(acting_user)
+        self.can_add = access.may_add_project(acting_user)
 
 
 def _parse_row(row_number: int, cells: tuple, columns: dict[str, int], context, errors: list) -> dict:

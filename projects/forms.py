@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
-from .models import MONTH_FIELDS, FundType, ListKind, Project, Unit, UnitType, User
+from . import access
+from .models import MONTH_FIELDS, FundType, ListKind, Project, Unit, UnitType
 from .services import PROJECT_FIELDS
 
 
@@ -46,7 +46,7 @@ def offer_projects(field: forms.ModelChoiceField, projects, preset=None) -> None
 
 
 def leaders_queryset():
-    return User.objects.filter(groups__name=roles.LEADER).order_by("username")
+    return access.leaders().order_by("username")
 
 
 class ProjectForm(forms.ModelForm):
@@ -66,7 +66,7 @@ class ProjectForm(forms.ModelForm):
         self.fields["competent_department"].queryset = Unit.objects.filter(unit_type=UnitType.DEPARTMENT)
         self.fields["total_investment"].widget.attrs.update({"step": "0.01", "min": "0"})
         self.fields["opening_cumulative_investment"].required = False
-        if not user.has_perm("projects.change_project"):
+        if not access.may_act_for_any_unit(user):
             # A unit's own staff keep projects in their own unit.
             self.fields["responsible_unit"].queryset = Unit.objects.filter(pk=user.unit_id)
             self.fields["responsible_unit"].initial = user.unit_id

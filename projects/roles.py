@@ -1,4 +1,8 @@
-"""Roles are Django groups. The group names are what administrators see."""
+"""The roles, declared: Django groups with the model permissions each holds.
+
+The group names are what administrators see. Whether a user *has* a role or a right is
+asked of ``projects.access`` only.
+"""
 
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
@@ -54,24 +58,6 @@ GLOBAL_PERMISSIONS = {
 
 # Object permissions a unit's group holds on the unit's own projects.
 UNIT_OBJECT_PERMISSIONS = ["view_project", "change_project"]
-
-
-def user_roles(user) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_role_cache", None)
-    if cached is None:
-        cached = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
-        user._role_cache = cached
-    return cached
-
-
-def has_role(user, *roles: str) -> bool:
-    return bool(user_roles(user) & set(roles))
-
-
-def is_administrator(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or has_role(user, ADMINISTRATOR))
 
 
 def ensure_role_groups(*, create_missing_permissions: bool = False) -> dict[str, Group]:

@@ -1,41 +1,13 @@
-"""Reads shared by views and exports. Permission filtering happens only here."""
+"""Reads shared by views and exports, scoped by ``projects.access``."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
+from .access import projects_for_user
 from .models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, ReserveLevel, Unit
-from .roles import AUDITOR, has_role
-
-PERMS = {"view": "projects.view_project", "change": "projects.change_project"}
-
-
-def projects_for_user(user, perm: str = "view") -> QuerySet[Project]:
-    """Projects the user may `perm` ("view" or "change"): global role permissions or the unit's object permissions."""
-    if not user.is_authenticated:
-        return Project.objects.none()
-    if perm == "change" and has_role(user, AUDITOR):
-        return Project.objects.none()  # auditors read everything and change nothing
-    return get_objects_for_user(user, PERMS[perm], klass=Project, accept_global_perms=True, with_superuser=True)
-
-
-def get_project_for_user(user, pk, perm: str = "view") -> Project:
-    """The one permission check for a single project: 404 when the user may not `perm` it."""
-    try:
-        return (
-            projects_for_user(user, perm)
-            .select_related("responsible_unit", "competent_department", "leader")
-            .get(pk=pk)
-        )
-    except (Project.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
-def can_change_project(user, project: Project) -> bool:
-    return projects_for_user(user, "change").filter(pk=project.pk).exists()
 
 
 @dataclass

@@ -15,7 +15,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from ganzhou_projects.audit import delete_with_history, save_with_history
 
-from . import roles
+from . import access, roles
 from .models import (
     MONTH_FIELDS,
     RESERVE_STAGES,
@@ -69,14 +69,12 @@ def revoke_unit_permissions(project: Project, unit: Unit) -> None:
 
 def _check_unit_allowed(acting_user, unit: Unit | None) -> None:
     """A unit reporter creates and moves projects only within their own unit."""
-    if unit is None or acting_user.has_perm("projects.change_project"):
-        return
-    if acting_user.unit_id != unit.pk:
+    if not access.may_enter_for_unit(acting_user, unit):
         raise ValidationError({"responsible_unit": _("You can only enter projects of your own unit.")})
 
 
 def _validate_leader(leader) -> None:
-    if leader is not None and not roles.has_role(leader, roles.LEADER):
+    if leader is not None and not access.may_be_assigned_leader(leader):
         raise ValidationError({"leader": _("The assigned leader must be a user with the leader role.")})
 
 

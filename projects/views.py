@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import access, selectors, services
 from .filters import filters_from_request
 from .forms import (
     FundItemFormSet,
@@ -40,7 +40,7 @@ PAGE_SIZE = 50
 
 
 def _require_list_manager(user):
-    if not user.has_perm("projects.manage_lists"):
+    if not access.may_manage_lists(user):
         raise PermissionDenied
 
 
@@ -71,14 +71,14 @@ def project_list(request):
             "stages": Stage.choices,
             "list_kinds": ListKind.choices,
             "querystring": query.urlencode(),
-            "can_add": request.user.has_perm("projects.add_project"),
+            "can_add": access.may_add_project(request.user),
         },
     )
 
 
 @login_required
 def project_detail(request, pk):
-    project = selectors.get_project_for_user(request.user, pk)
+    project = access.get_project_for_user(request.user, pk)
     plans = ProjectYearPlan.objects.filter(project=project).prefetch_related("fund_items").order_by("-year")
     entries = ListEntry.objects.filter(project=project).prefetch_related(
         Prefetch("adjustments", queryset=ListAdjustment.objects.select_related("acting_user"))
@@ -92,8 +92,8 @@ def project_detail(request, pk):
             "project": project,
             "plans": [(plan, plan.monthly_amounts) for plan in plans],
             "entries": entries,
-            "can_change": selectors.can_change_project(request.user, project),
-            "can_manage_lists": request.user.has_perm("projects.manage_lists"),
+            "can_change": access.may_change_project(request.user, project),
+            "can_manage_lists": access.may_manage_lists(request.user),
             "plan_years": plan_years,
             "current_year": current_year,
             "add_form": ListAddForm(initial={"year": current_year}),
@@ -104,7 +104,7 @@ def project_detail(request, pk):
 
 @login_required
 def project_history_view(request, pk):
-    project = selectors.get_project_for_user(request.user, pk)
+    project = access.get_project_for_user(request.user, pk)
     events = project_history(project)
     page = Paginator(events, 30).get_page(request.GET.get("page"))
     return render(request, "projects/project_history.html", {"project": project, "page": page, "tab": "history"})
@@ -112,7 +112,7 @@ def project_history_view(request, pk):
 
 @login_required
 def project_create_view(request):
-    if not request.user.has_perm("projects.add_project"):
+    if not access.may_add_project(request.user):
         raise PermissionDenied
     form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +128,7 @@ def project_create_view(request):
 
 @login_required
 def project_edit(request, pk):
-    project = selectors.get_project_for_user(request.user, pk, "change")
+    project = access.get_project_for_user(request.user, pk, "change")
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +143,7 @@ def project_edit(request, pk):
 
 @login_required
 def year_plan_edit(request, pk, year):
-    project = selectors.get_project_for_user(request.user, pk, "change")
+    project = access.get_project_for_user(request.user, pk, "change")
     if not project.start_year <= year <= project.end_year:
         raise Http404
     plan = ProjectYearPlan.objects.filter(project=project, year=year).first()
@@ -186,7 +186,7 @@ def year_plan_edit(request, pk, year):
 @require_POST
 def list_add_view(request, pk):
     _require_list_manager(request.user)
-    project = selectors.get_project_for_user(request.user, pk)
+    project = access.get_project_for_user(request.user, pk)
     form = ListAddForm(request.POST)
     if form.is_valid():
         try:
@@ -202,7 +202,7 @@ def list_add_view(request, pk):
 
 def _entry_for_user(user, entry_pk) -> ListEntry:
     entry = get_object_or_404(ListEntry.objects.select_related("project"), pk=entry_pk)
-    selectors.get_project_for_user(user, entry.project_id)
+    access.get_project_for_user(user, entry.project_id)
     return entry
 
 
@@ -250,7 +250,7 @@ def annual_list(request):
             kind=ListKind.ANNUAL,
             year=year,
             is_active=True,
-            project__in=selectors.projects_for_user(request.user).values("pk"),
+            project__in=access.projects_for_user(request.user).values("pk"),
         )
         .select_related("project", "project__responsible_unit", "project__leader")
         .order_by("project__responsible_unit__sort_order", "project__name")
@@ -259,7 +259,7 @@ def annual_list(request):
     projects = [entry.project for entry in page.object_list]
     targets = selectors.annual_targets(projects, year)
     totals = selectors.project_totals(
-        selectors.projects_for_user(request.user).filter(pk__in=entries.values("project_id")), year
+        access.projects_for_user(request.user).filter(pk__in=entries.values("project_id")), year
     )
     years = ListEntry.objects.filter(kind=ListKind.ANNUAL).values_list("year", flat=True).distinct().order_by("-year")
     return render(
@@ -306,7 +306,7 @@ def reserve(request):
             "page": page,
             "querystring": query.urlencode(),
             "chains": dict(IndustryChain.choices),
-            "can_manage_lists": request.user.has_perm("projects.manage_lists"),
+            "can_manage_lists": access.may_manage_lists(request.user),
             "show_all": request.GET.get("all") == "1",
         },
     )
@@ -315,7 +315,7 @@ def reserve(request):
 @login_required
 def adjustments(request):
     qs = (
-        ListAdjustment.objects.filter(entry__project__in=selectors.projects_for_user(request.user).values("pk"))
+        ListAdjustment.objects.filter(entry__project__in=access.projects_for_user(request.user).values("pk"))
         .select_related("entry", "entry__project", "entry__project__responsible_unit", "acting_user")
         .order_by("-created_at", "-id")
     )

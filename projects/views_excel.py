@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
 
-from . import roles
+from . import access
 from .excel import export_planning_table, import_planning_table
 from .filters import filters_from_request
 from .models import Project
@@ -29,7 +29,7 @@ def attachment_disposition(filename: str, ascii_fallback: str) -> str:
 
 
 def can_import(user) -> bool:
-    return user.has_perm("projects.import_projects") or roles.has_role(user, roles.REPORTER)
+    return access.may_import_projects(user)
 
 
 @login_required

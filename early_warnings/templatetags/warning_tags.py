@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from projects import roles
+from projects import access
 
 from .. import selectors
 from ..models import Colour
@@ -39,5 +39,5 @@ def project_warnings(context, project):
         "problems": problems[: selectors.PROJECT_PROBLEM_ROWS],
         "more_problems": len(problems) > selectors.PROJECT_PROBLEM_ROWS,
         "today": timezone.localdate(),
-        "can_issue": roles.has_role(user, roles.DRC) or roles.is_administrator(user),
+        "can_issue": access.may_manage_warnings(user),
     }

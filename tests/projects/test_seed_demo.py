@@ -5,7 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from projects import demo, roles
+from projects import access, demo, roles
+from projects.access import projects_for_user
 from projects.models import (
     MONTH_FIELDS,
     RESERVE_STAGES,
@@ -19,7 +20,6 @@ from projects.models import (
     UnitType,
     User,
 )
-from projects.selectors import projects_for_user
 
 TODAY = datetime.date(2026, 11, 21)
 STREET_NAMES = ["东街街道", "南街街道", "西街街道", "北街街道", "火车站街道"]
@@ -71,7 +71,7 @@ def test_every_role_has_an_account_that_can_log_in(seeded, client):
         ("admin", roles.ADMINISTRATOR),
     ]:
         user = User.objects.get(username=username)
-        assert roles.has_role(user, role)
+        assert access.has_role(user, role)
         assert client.login(username=username, password="demo12345"), username
         client.logout()
     admin = User.objects.get(username="admin")

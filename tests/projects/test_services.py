@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from projects import services
+from projects.access import projects_for_user
 from projects.models import AdjustmentAction, ListEntry, ListKind, Project, ProjectYearPlan, Stage
-from projects.selectors import projects_for_user
 from tests.factories import ProjectFactory, month_plan
 
 D = Decimal

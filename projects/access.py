@@ -1,0 +1,267 @@
+"""Who may do what: the one access policy of the whole project.
+
+Every view, service, template tag, context processor, the admin and the jobs ask the
+functions here; nothing else reads a user's groups, permission codenames or
+``is_superuser``. Roles are Django groups (declared in ``projects.roles``); a role's
+rights are model permissions on its group, a unit's rights are guardian object
+permissions on its unit group, and each question below is answered from those.
+
+A later role (for example the finance reviewer of pre-project fee grants) is added
+here: one more question, asked by its views and services.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from . import roles
+
+PROJECT_PERMS = {"view": "projects.view_project", "change": "projects.change_project"}
+
+
+# --- Roles ---------------------------------------------------------------------------------------
+
+
+def user_roles(user) -> set[str]:
+    """The role names of the user's groups, read once per request object."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_role_cache", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True))
+        user._role_cache = cached
+    return cached
+
+
+def has_role(user, *names: str) -> bool:
+    return bool(user_roles(user) & set(names))
+
+
+def _can(user, perm: str) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_perm(perm)
+
+
+def is_administrator(user) -> bool:
+    """System administrators: the Django superuser flag or the administrator role."""
+    return getattr(user, "is_authenticated", False) and (user.is_superuser or has_role(user, roles.ADMINISTRATOR))
+
+
+def is_auditor(user) -> bool:
+    return has_role(user, roles.AUDITOR)
+
+
+def is_leader(user) -> bool:
+    return has_role(user, roles.LEADER)
+
+
+def is_unit_reporter(user) -> bool:
+    return has_role(user, roles.REPORTER)
+
+
+def is_unit_staff(user) -> bool:
+    """Staff who act for their own unit (auditors belong to no unit's work even if given one)."""
+    return getattr(user, "is_authenticated", False) and user.unit_id is not None and not is_auditor(user)
+
+
+def is_system_actor(user) -> bool:
+    from ganzhou_projects.audit import SYSTEM_USERNAME_PREFIX
+
+    return user is not None and user.username.startswith(SYSTEM_USERNAME_PREFIX)
+
+
+# --- Questions -------------------------------------------------------------------------------
+
+
+def may_use_admin(user) -> bool:
+    """The Django admin is for administrators only."""
+    return is_administrator(user)
+
+
+def may_review_reports(user) -> bool:
+    """DRC reviews monthly reports: accept, return, reopen (seed 000 §1.1)."""
+    return _can(user, "dispatch.review_report")
+
+
+def may_manage_periods(user) -> bool:
+    """DRC moves a reporting period's deadline."""
+    return _can(user, "dispatch.change_reportingperiod")
+
+
+def may_verify_reports(user) -> bool:
+    """The statistics bureau flags reports for on-site verification and records the result."""
+    return _can(user, "dispatch.verify_report")
+
+
+def is_drc(user) -> bool:
+    """DRC reviewers (区发展改革局) and administrators."""
+    return has_role(user, roles.DRC) or is_administrator(user)
+
+
+def may_manage_warnings(user) -> bool:
+    """DRC issues, resolves and sets the thresholds of red/yellow/blue warnings (seed 000 §1.2)."""
+    return is_drc(user)
+
+
+def may_run_ledger(user) -> bool:
+    """DRC runs the problem ledger: raises problems for any project, closes them (销号)."""
+    return is_drc(user)
+
+
+def may_raise_problem_for(user, project) -> bool:
+    """DRC raises ledger problems for any project it sees; unit staff only for their own unit's projects."""
+    if may_run_ledger(user):
+        return may_view_project(user, project)
+    return is_unit_staff(user) and user.unit_id == project.responsible_unit_id and may_change_project(user, project)
+
+
+def is_problem_staff(user, problem) -> bool:
+    """Staff of a unit the ledger problem names as responsible (a competent department included)."""
+    return is_unit_staff(user) and any(unit.pk == user.unit_id for unit in problem.responsible_units.all())
+
+
+def may_update_problem(user, problem) -> bool:
+    """Progress on a ledger problem: DRC, or the staff of a unit responsible for it."""
+    return may_run_ledger(user) or is_problem_staff(user, problem)
+
+
+def may_see_supervision(user) -> bool:
+    """The district supervision list: DRC, leaders and auditors."""
+    return may_manage_warnings(user) or has_role(user, roles.LEADER, roles.AUDITOR)
+
+
+def may_see_sent_log(user) -> bool:
+    """The log of every notice sent: DRC, auditors and administrators."""
+    return has_role(user, roles.DRC, roles.AUDITOR) or is_administrator(user)
+
+
+def may_see_all_units(user) -> bool:
+    """DRC, the statistics and finance bureaus, leaders, auditors and administrators read every unit."""
+    return _can(user, "projects.view_project")
+
+
+def may_act_for_any_unit(user) -> bool:
+    """DRC and administrators change any unit's projects and fill any unit's month."""
+    return _can(user, "projects.change_project") and not is_auditor(user)
+
+
+def may_see_unit(user, unit) -> bool:
+    return may_see_all_units(user) or (unit is not None and getattr(user, "unit_id", None) == unit.pk)
+
+
+def may_add_project(user) -> bool:
+    return _can(user, "projects.add_project")
+
+
+def may_enter_for_unit(user, unit) -> bool:
+    """A unit's staff enter and move projects only within their own unit; DRC for any."""
+    return unit is None or may_act_for_any_unit(user) or getattr(user, "unit_id", None) == unit.pk
+
+
+def may_import_projects(user) -> bool:
+    """DRC imports the 前期项目谋划表 for any unit; a unit reporter for their own unit."""
+    return _can(user, "projects.import_projects") or is_unit_reporter(user)
+
+
+def may_manage_lists(user) -> bool:
+    """DRC adjusts the annual list and the reserve library (seed 001 §14)."""
+    return _can(user, "projects.manage_lists")
+
+
+def may_read_history(user) -> bool:
+    """Every change of every record: auditors and administrators (the full audit trail)."""
+    return _can(user, "projects.view_history")
+
+
+def may_be_assigned_leader(user) -> bool:
+    """Only a user with the leader role is a project's 挂项领导."""
+    return user is not None and has_role(user, roles.LEADER)
+
+
+def may_see_holiday_notice(user) -> bool:
+    return is_administrator(user)
+
+
+# --- Projects: the scope of every object check -----------------------------------------------
+
+
+def projects_for_user(user, perm: str = "view") -> QuerySet:
+    """Projects the user may `perm` ("view" or "change"): global role permissions or the unit's object permissions."""
+    from .models import Project
+
+    if not getattr(user, "is_authenticated", False):
+        return Project.objects.none()
+    if perm == "change" and is_auditor(user):
+        return Project.objects.none()  # auditors read everything and change nothing
+    return get_objects_for_user(user, PROJECT_PERMS[perm], klass=Project, accept_global_perms=True, with_superuser=True)
+
+
+def get_project_for_user(user, pk, perm: str = "view"):
+    """The one permission check for a single project: 404 when the user may not `perm` it."""
+    from .models import Project
+
+    try:
+        return (
+            projects_for_user(user, perm)
+            .select_related("responsible_unit", "competent_department", "leader")
+            .get(pk=pk)
+        )
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def may_change_project(user, project) -> bool:
+    return projects_for_user(user, "change").filter(pk=project.pk).exists()
+
+
+def may_view_project(user, project) -> bool:
+    return projects_for_user(user).filter(pk=project.pk).exists()
+
+
+def units_for_user(user) -> QuerySet:
+    """The units whose tables and completeness the user reads: all, or their own."""
+    from .models import Unit
+
+    if may_see_all_units(user):
+        return Unit.objects.all()
+    if getattr(user, "unit_id", None):
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+def sync_unit_membership(sender, instance, **kwargs) -> None:
+    """post_save of a user: the unit group carries the unit's object permissions to its staff; keep exactly that one."""
+    from django.contrib.auth.models import Group
+
+    unit_groups = Group.objects.filter(name__startswith="unit:")
+    wanted = instance.unit.group_id if instance.unit_id else None
+    stale = instance.groups.filter(pk__in=unit_groups.values("pk")).exclude(pk=wanted)
+    if stale.exists():
+        instance.groups.remove(*stale)
+    if wanted and not instance.groups.filter(pk=wanted).exists():
+        instance.groups.add(wanted)
+
+
+# --- Who holds a role (for notices and pickers) -----------------------------------------------
+
+
+def users_with_role(role: str) -> QuerySet:
+    return get_user_model().objects.filter(groups__name=role, is_active=True).distinct()
+
+
+def leaders() -> QuerySet:
+    return users_with_role(roles.LEADER)
+
+
+def drc_reviewers() -> QuerySet:
+    return users_with_role(roles.DRC)
+
+
+def administrators() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATOR), is_active=True)
+        .distinct()
+    )
