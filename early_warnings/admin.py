@@ -1,21 +1,23 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from ganzhou_projects.admin_base import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Problem, ProblemUpdate
 
 # --- Problem ledger ---
 
 
-class ProblemUpdateInline(admin.TabularInline):
+class ProblemUpdateInline(ReadOnlyInline):
     model = ProblemUpdate
-    extra = 0
     fields = ["created_at", "author", "text"]
     readonly_fields = ["created_at"]
     raw_id_fields = ["author"]
 
 
 @admin.register(Problem)
-class ProblemAdmin(SimpleHistoryAdmin):
+class ProblemAdmin(ReadOnlyAdmin):
+    """Ledger problems change in the app: closing (销号) needs evidence and records who closed it."""
+
     list_display = [
         "project",
         "category",
@@ -32,17 +34,11 @@ class ProblemAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["project", "raised_by", "closed_by", "source"]
     filter_horizontal = ["responsible_units"]
 
-    def has_change_permission(self, request, obj=None):
-        # A closed (销号) problem is on record as it was closed: read-only here as in the app.
-        if obj is not None and obj.status == Problem.Status.CLOSED:
-            return False
-        return super().has_change_permission(request, obj)
-
     inlines = [ProblemUpdateInline]
 
 
 @admin.register(ProblemUpdate)
-class ProblemUpdateAdmin(SimpleHistoryAdmin):
+class ProblemUpdateAdmin(ReadOnlyAdmin):
     list_display = ["problem", "author", "created_at"]
     search_fields = ["text"]
     list_select_related = ["problem__project", "author"]

@@ -7,6 +7,8 @@ PostgreSQL the history tables refuse UPDATE, DELETE and TRUNCATE (see
 ``ganzhou_projects.history_guard``).
 """
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 SYSTEM_USERNAME_PREFIX = "system:"
@@ -30,7 +32,9 @@ def system_actor(key: str):
     User = get_user_model()
     user = User.objects.filter(username=f"{SYSTEM_USERNAME_PREFIX}{key}").first()
     if user is None:
-        user = User(username=f"{SYSTEM_USERNAME_PREFIX}{key}", full_name=str(SYSTEM_ACTORS[key]), is_active=False)
+        with translation.override(settings.LANGUAGE_CODE):  # the stored name is what every history screen shows
+            name = str(SYSTEM_ACTORS[key])
+        user = User(username=f"{SYSTEM_USERNAME_PREFIX}{key}", full_name=name, is_active=False)
         user.set_unusable_password()
         user._history_user = user
         user.save()

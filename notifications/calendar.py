@@ -85,14 +85,20 @@ def chinesecalendar_days() -> tuple[dict[datetime.date, tuple[str, str]], set[in
 
 
 def seed_from_chinesecalendar(*, acting_user=None) -> int:
-    """Fill the table from chinesecalendar for the years it knows and the table lacks. Returns days added."""
+    """Fill the table from chinesecalendar for the years it knows and the table lacks. Returns days added.
+
+    Run after every migrate; the rows it adds are recorded under the data-migration system actor.
+    """
     from simple_history.utils import bulk_create_with_history
+
+    from ganzhou_projects.audit import system_actor
 
     days, years = chinesecalendar_days()
     have = set(HolidayYear.objects.values_list("year", flat=True))
     new_years = sorted(years - have)
     if not new_years:
         return 0
+    acting_user = acting_user or system_actor("migration")
     existing = set(CalendarDay.objects.filter(date__year__in=new_years).values_list("date", flat=True))
     rows = [
         CalendarDay(date=day, kind=kind, name=name)

@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ganzhou_projects.admin_base import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import (
     ListAdjustment,
     ListEntry,
@@ -38,7 +40,9 @@ class GanzhouUserAdmin(UserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ReadOnlyAdmin):
+    """Projects change in the app (project_update moves the unit's permissions and the reserve entry)."""
+
     list_display = ["name", "responsible_unit", "sector", "stage", "total_investment"]
     list_filter = ["stage", "sector", "responsible_unit__unit_type"]
     search_fields = ["name", "owner_name", "national_code"]
@@ -46,13 +50,14 @@ class ProjectAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["leader"]
 
 
-class PolicyFundItemInline(admin.TabularInline):
+class PolicyFundItemInline(ReadOnlyInline):
     model = PolicyFundItem
-    extra = 0
 
 
 @admin.register(ProjectYearPlan)
-class ProjectYearPlanAdmin(SimpleHistoryAdmin):
+class ProjectYearPlanAdmin(ReadOnlyAdmin):
+    """The three lists change in the app (year_plan_save checks that the months sum to the target)."""
+
     list_display = ["project", "year", "annual_target", "planned_start_date"]
     list_filter = ["year"]
     raw_id_fields = ["project"]
@@ -60,14 +65,16 @@ class ProjectYearPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(SimpleHistoryAdmin):
+class ListEntryAdmin(ReadOnlyAdmin):
+    """List moves happen in the app (list_add / list_remove keep the adjustment and its reason)."""
+
     list_display = ["project", "kind", "year", "is_active", "in_comprehensive", "joined_on", "left_on"]
     list_filter = ["kind", "year", "is_active"]
     raw_id_fields = ["project"]
 
 
 @admin.register(ListAdjustment)
-class ListAdjustmentAdmin(SimpleHistoryAdmin):
+class ListAdjustmentAdmin(ReadOnlyAdmin):
     list_display = ["entry", "action", "quarter", "reason", "acting_user", "created_at"]
     list_filter = ["action", "quarter"]
     raw_id_fields = ["entry"]

@@ -427,13 +427,16 @@ class TestDeadlineReminders:
 
 
 class TestClosedIsReadOnlyEverywhere:
-    def test_the_admin_cannot_change_a_closed_problem(self, client, administrator, drc, project_a):
+    def test_the_admin_cannot_change_a_problem_open_or_closed(self, client, administrator, drc, project_a):
+        """Closing needs evidence and records who closed it: only problem_close does that, never the admin."""
         problem = ledger.problem_create(
             project=project_a, category="land", description="用地指标未落实", level="drc", acting_user=drc
         )
         client.force_login(administrator)
         url = f"/admin/early_warnings/problem/{problem.pk}/change/"
-        assert client.get(url).status_code == 200
+        assert client.get(url).status_code == 200  # viewable
+        response = client.post(url, {"description": "改写", "status": "closed"})
+        assert response.status_code == 403
         ledger.problem_close(problem=problem, evidence="已调剂用地指标20亩", acting_user=drc)
         response = client.post(url, {"description": "改写"})
         assert response.status_code == 403
