@@ -128,9 +128,7 @@ def _load_m2m(history_model, records) -> list[_M2M]:
 
 def _related_objects(wanted: Mapping[type, set]) -> dict[type, dict]:
     """The related objects shown by name, one query per related model (with their own non-null relations)."""
-    return {
-        model: model._default_manager.select_related().in_bulk(pks) if pks else {} for model, pks in wanted.items()
-    }
+    return {model: model._default_manager.select_related().in_bulk(pks) if pks else {} for model, pks in wanted.items()}
 
 
 def _instance(record, fields, related):
@@ -167,13 +165,13 @@ def history_events(
         records = list(qs.select_related("history_user").order_by("id", "history_date", "history_id"))
         fields = history_model.tracked_fields
         m2ms = _load_m2m(history_model, records)
+        # Every relation is looked up, shown or not: the object's name (its str()) may use it.
         for record in records:
             for model_field in fields:
                 if model_field.is_relation and getattr(record, model_field.attname) is not None:
                     wanted.setdefault(model_field.related_model, set()).add(getattr(record, model_field.attname))
         for m2m in m2ms:
             wanted.setdefault(m2m.model_field.related_model, set()).update(*m2m.ids_by_record.values())
-        # Every relation is looked up, shown or not: the object's name (its str()) may use it.
         loaded.append((history_model, records, fields, m2ms))
     related = _related_objects(wanted)
 
