@@ -9,10 +9,20 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from ganzhou_projects.history import HistoryEvent, history_events
 from projects.access import projects_for_user
 from projects.models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
 
-from .models import MonthlyReport, ReportingPeriod, ReportStatus, Timeliness
+from .models import (
+    MonthlyReport,
+    ReportedProblem,
+    ReportingPeriod,
+    ReportPhoto,
+    ReportStatus,
+    ReviewAction,
+    SiteVerification,
+    Timeliness,
+)
 
 
 def expected_projects(period: ReportingPeriod) -> QuerySet[Project]:
@@ -198,3 +208,22 @@ def missing_projects(period: ReportingPeriod, unit: Unit) -> QuerySet[Project]:
     """Expected projects of the unit with no submission yet in the period."""
     sent = MonthlyReport.objects.filter(period=period, first_submitted_at__isnull=False).values("project_id")
     return expected_projects(period).filter(responsible_unit=unit).exclude(pk__in=sent).order_by("name")
+
+
+def report_history(report: MonthlyReport) -> list[HistoryEvent]:
+    """Every recorded change of a monthly report and of its review steps, photos, problems and verifications."""
+    return history_events(
+        [
+            MonthlyReport.history.filter(id=report.pk),
+            *(
+                model.history.filter(report_id=report.pk)
+                for model in (ReviewAction, ReportPhoto, ReportedProblem, SiteVerification)
+            ),
+        ],
+        hidden={"project", "period", "unit", "report"},
+    )
+
+
+def period_history(period: ReportingPeriod) -> list[HistoryEvent]:
+    """Every recorded change of a reporting period (its deadline moves and their reasons), newest first."""
+    return history_events([ReportingPeriod.history.filter(id=period.pk)])

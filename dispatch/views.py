@@ -30,6 +30,7 @@ from .models import (
 
 PAGE_SIZE = 50
 PROBLEM_ROWS_EXTRA = 1
+HISTORY_ROWS = 50  # newest history events on a report page
 
 
 def _today_period_args():
@@ -274,7 +275,7 @@ def photo_delete_view(request, pk):
 def report_detail(request, pk):
     report = selectors.get_report_for_user(request.user, pk)
     figures = selectors.figures_for(report.period, [report])[report.pk]
-    history = report.history.select_related("history_user").order_by("-history_date")[:50]
+    history = selectors.report_history(report)[:HISTORY_ROWS]
     return render(
         request,
         "dispatch/report_detail.html",
@@ -498,5 +499,5 @@ def period_edit(request, year, month):
                 },
             )
             return redirect(f"{reverse('dispatch:periods')}?year={period.year}")
-    history = period.history.select_related("history_user").order_by("-history_date")
+    history = selectors.period_history(period)
     return render(request, "dispatch/period_edit.html", {"period": period, "form": form, "history": history})

@@ -8,7 +8,7 @@ is submitted; DRC and the units raise others by hand.
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -16,23 +16,24 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from dispatch.models import MonthlyReport, ProblemCategory, ReportedProblem, SolvingLevel
 from ganzhou_projects.audit import save_with_history
+from ganzhou_projects.history import HistoryEvent, history_events
 from projects import access
 from projects.access import projects_for_user
-from projects.models import Project, Unit, User
+from projects.models import Project, Unit
 
 from .models import Problem, ProblemUpdate
 
 OPEN, OVERDUE, CLOSED = "open", "overdue", "closed"
 VIEWS = (OPEN, OVERDUE, CLOSED)
-# The ledger's own words for its states (未销号 / 已逾期 / 已销号): the bare msgid "Open" already means 查看.
+# The ledger's own words for its tabs (未销号 / 已逾期 / 已销号).
 STATUS_LABELS = {
-    OPEN: pgettext_lazy("ledger", "Open"),
+    OPEN: Problem.Status.OPEN.label,
     OVERDUE: pgettext_lazy("ledger", "Overdue"),
-    CLOSED: pgettext_lazy("ledger", "Closed"),
+    CLOSED: Problem.Status.CLOSED.label,
 }
 
 
@@ -390,103 +391,7 @@ def open_problems_with_deadline(before: datetime.date) -> QuerySet[Problem]:
 
 # --- History ---------------------------------------------------------------------------------
 
-HISTORY_FIELDS = [
-    "category",
-    "description",
-    "level",
-    "deadline",
-    "for_district_agenda",
-    "status",
-    "closed_by",
-    "closure_evidence",
-]
-SAME_ACTION = datetime.timedelta(seconds=2)
-HISTORY_KINDS = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
 
-
-@dataclass
-class Change:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    when: datetime.datetime
-    user: object
-    kind: str
-    changes: list[Change] = field(default_factory=list)
-
-    @property
-    def kind_label(self) -> str:
-        return str(HISTORY_KINDS.get(self.kind, self.kind))
-
-
-def _shown(name: str, value, users: dict) -> str:
-    model_field = Problem._meta.get_field(name)
-    if value is None or value == "":
-        return "—"
-    if name == "status":
-        return str(STATUS_LABELS.get(value, value))
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(model_field, models.BooleanField):
-        return _("yes") if value else _("no")
-    if name == "closed_by":
-        return str(users.get(value, value))
-    return str(value)
-
-
-def problem_history(problem: Problem) -> list[HistoryEntry]:
-    """Who changed what and when, newest first; a fixed number of queries however long the history."""
-    records = list(
-        Problem.history.filter(id=problem.pk).select_related("history_user").order_by("history_date", "history_id")
-    )
-    # Each history row's snapshot of the responsible units, read in one query.
-    unit_rows = Problem.history.model.responsible_units.model.objects.filter(
-        history_id__in=[record.history_id for record in records]
-    ).values_list("history_id", "unit_id")
-    units_by_record: dict[int, set[int]] = {}
-    for history_id, unit_id in unit_rows:
-        units_by_record.setdefault(history_id, set()).add(unit_id)
-    unit_ids = set().union(*units_by_record.values())
-    unit_names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
-    users = {u.pk: u for u in User.objects.filter(pk__in={r.closed_by_id for r in records if r.closed_by_id})}
-    units_label = str(Problem._meta.get_field("responsible_units").verbose_name)
-    entries: list[HistoryEntry] = []
-    previous = None
-    previous_units = ""
-    for record in records:
-        # `.set()` on the units removes then adds: the empty set in between is not a state anyone chose.
-        units = "、".join(sorted(unit_names.get(pk, str(pk)) for pk in units_by_record.get(record.history_id, ())))
-        units = units or previous_units
-        changes = []
-        for name in HISTORY_FIELDS:
-            attname = Problem._meta.get_field(name).attname
-            new = getattr(record, attname)
-            old = getattr(previous, attname) if previous is not None else None
-            if previous is None and new in (None, "", False):
-                continue
-            if previous is None or old != new:
-                label = str(Problem._meta.get_field(name).verbose_name)
-                old_shown = "" if previous is None else _shown(name, old, users)
-                changes.append(Change(label, old_shown, _shown(name, new, users)))
-        if units != previous_units:
-            changes.append(Change(units_label, previous_units, units))
-        previous, previous_units = record, units
-        if record.history_type == "~" and not changes:
-            continue
-        last = entries[-1] if entries else None
-        if (
-            record.history_type == "~"
-            and [change.label for change in changes] == [units_label]
-            and last is not None
-            and last.user == record.history_user
-            and record.history_date - last.when < SAME_ACTION
-        ):
-            last.changes.extend(changes)  # the units written right after the row, by the same hand
-            continue
-        entries.append(HistoryEntry(record.history_date, record.history_user, record.history_type, changes))
-    entries.reverse()
-    return entries
+def problem_history(problem: Problem) -> list[HistoryEvent]:
+    """Who changed what and when, newest first, with the responsible units each version had."""
+    return history_events([Problem.history.filter(id=problem.pk)], hidden={"project"})

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from dispatch.models import ProblemCategory, ReportedProblem, SolvingLevel
@@ -15,8 +16,9 @@ class Problem(models.Model):
     """工作台账: a problem holding a project back, tracked until DRC closes it (seed 000 §1.2: 交办、跟踪、销号)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        # The ledger's words (未销号 / 已销号): the bare msgid "Open" already means 查看.
+        OPEN = "open", pgettext_lazy("ledger", "Open")
+        CLOSED = "closed", pgettext_lazy("ledger", "Closed")
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="problems")
     category = models.CharField(_("category"), max_length=20, choices=ProblemCategory.choices)

@@ -4,16 +4,15 @@ Which warnings a user sees follows the projects they may see (projects.selectors
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db import models
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from ganzhou_projects.history import HistoryEvent, history_events
 from projects.access import projects_for_user
-from projects.models import Project, Unit, User
+from projects.models import Project, Unit
 
 from .models import COLOUR_RANK, Colour, Problem, ProjectWarning, WarningSettings
 
@@ -132,61 +131,14 @@ def supervision_items(as_of: datetime.date | None = None) -> QuerySet[ProjectWar
     return qs.select_related(*RELATED).order_by(-rank, "escalated_at", "project__responsible_unit__sort_order", "pk")
 
 
-# --- Settings history -------------------------------------------------------------------------------------
-
-HIDDEN_SETTINGS_FIELDS = {"id", "updated_at"}
+# --- History ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SettingsChange:
-    label: str
-    old: str
-    new: str
+def settings_history() -> list[HistoryEvent]:
+    """Every change of the warning settings, newest first, each with what changed."""
+    return history_events([WarningSettings.history.all()])
 
 
-@dataclass
-class SettingsEvent:
-    when: datetime.datetime
-    user: User | None
-    created: bool
-    changes: list[SettingsChange] = field(default_factory=list)
-
-
-def _display(model_field, value) -> str:
-    if value is None or value == "":
-        return "—"
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(model_field, models.BooleanField):
-        return str(_("yes") if value else _("no"))
-    return str(value)
-
-
-def settings_history() -> list[SettingsEvent]:
-    """Every change of the warning settings, newest first, each with what changed (one query)."""
-    records = list(WarningSettings.history.select_related("history_user").order_by("id", "history_date", "history_id"))
-    events: list[SettingsEvent] = []
-    previous = None
-    for record in records:
-        changes = []
-        if previous is not None and previous.id == record.id and record.history_type == "~":
-            for change in record.diff_against(previous).changes:
-                if change.field in HIDDEN_SETTINGS_FIELDS:
-                    continue
-                model_field = WarningSettings._meta.get_field(change.field)
-                changes.append(
-                    SettingsChange(
-                        str(model_field.verbose_name),
-                        _display(model_field, change.old),
-                        _display(model_field, change.new),
-                    )
-                )
-            previous = record
-            if not changes:
-                continue
-            events.append(SettingsEvent(record.history_date, record.history_user, False, changes))
-        else:
-            previous = record
-            events.append(SettingsEvent(record.history_date, record.history_user, True))
-    events.sort(key=lambda event: event.when, reverse=True)
-    return events
+def warning_history(warning: ProjectWarning) -> list[HistoryEvent]:
+    """Every change of one warning (issued, continued, measures, escalation, resolution), newest first."""
+    return history_events([ProjectWarning.history.filter(id=warning.pk)], hidden={"project"})

@@ -122,7 +122,7 @@ def _detail(request, warning, *, measures_form=None, resolve_form=None, status=2
     can_state_measures = (
         warning.is_open and projects_for_user(request.user, "change").filter(pk=warning.project_id).exists()
     )
-    history = warning.history.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_ROWS]
+    history = selectors.warning_history(warning)[:HISTORY_ROWS]
     return render(
         request,
         "early_warnings/warning_detail.html",

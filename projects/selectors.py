@@ -5,9 +5,22 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
+
+from ganzhou_projects.history import HistoryEvent, history_events
 
 from .access import projects_for_user
-from .models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, ReserveLevel, Unit
+from .models import (
+    ZERO,
+    ListAdjustment,
+    ListEntry,
+    ListKind,
+    PolicyFundItem,
+    Project,
+    ProjectYearPlan,
+    ReserveLevel,
+    Unit,
+)
 
 
 @dataclass
@@ -144,3 +157,23 @@ def reserve_view(user, view: str) -> list[ReserveGroup]:
         )
         for row in rows
     ]
+
+
+def project_history(project: Project) -> list[HistoryEvent]:
+    """Every recorded change of the project, its year plans, fund items and list moves, newest first."""
+    plan_ids = ProjectYearPlan.history.filter(project_id=project.pk).values("id")
+    entry_ids = ListEntry.history.filter(project_id=project.pk).values("id")
+    return history_events(
+        [
+            Project.history.filter(id=project.pk),
+            ProjectYearPlan.history.filter(project_id=project.pk),
+            PolicyFundItem.history.filter(year_plan_id__in=plan_ids),
+            ListEntry.history.filter(project_id=project.pk),
+            ListAdjustment.history.filter(entry_id__in=entry_ids),
+        ],
+        hidden={"project", "year_plan", "entry"},
+        object_labels={
+            ProjectYearPlan: lambda plan: _("%(year)s three lists") % {"year": plan.year},
+            PolicyFundItem: lambda item: str(item.get_fund_type_display()),
+        },
+    )

@@ -22,7 +22,6 @@ from .forms import (
     flash_errors,
     leaders_queryset,
 )
-from .history import project_history
 from .models import (
     MONTH_FIELDS,
     IndustryChain,
@@ -105,7 +104,7 @@ def project_detail(request, pk):
 @login_required
 def project_history_view(request, pk):
     project = access.get_project_for_user(request.user, pk)
-    events = project_history(project)
+    events = selectors.project_history(project)
     page = Paginator(events, 30).get_page(request.GET.get("page"))
     return render(request, "projects/project_history.html", {"project": project, "page": page, "tab": "history"})
 

@@ -26,7 +26,7 @@ def test_reporter_edits_a_project_and_sees_it_in_the_history(page, reporter_a, p
     page.click("nav.tabs >> text=变更记录")
     history = page.inner_text("#history-table")
     assert "王芳" in history
-    assert "5000.00" in history and "6800.50" in history
+    assert "5,000.00" in history and "6,800.50" in history
     assert "续建（在建）" in history and "竣工" in history
 
     # Another unit's project is not there, even by URL.

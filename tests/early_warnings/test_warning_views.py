@@ -201,8 +201,11 @@ class TestDetail:
         page = client.get(f"/warnings/{warning.pk}/")
         assert "增派施工力量" in page.content.decode()
         history = page.context["history"]
-        assert [h.status for h in history] == [ProjectWarning.Status.RECTIFYING, ProjectWarning.Status.ISSUED]
-        assert history[0].history_user == reporter_a
+        assert [event.kind for event in history] == ["~", "+"]
+        assert history[0].user == reporter_a
+        status = str(ProjectWarning._meta.get_field("status").verbose_name)
+        changes = {change.label: (change.old, change.new) for change in history[0].changes}
+        assert changes[status] == (ProjectWarning.Status.ISSUED.label, ProjectWarning.Status.RECTIFYING.label)
 
     def test_empty_measures_are_refused(self, client, reporter_a, three):
         warning = three["red"]
@@ -404,11 +407,11 @@ class TestSettings:
 
         response = client.get("/warnings/settings/")
         events = list(response.context["page"].object_list)
-        assert events[0].user == drc and not events[0].created
+        assert events[0].user == drc and events[0].kind == "~"
         changes = {c.label: (c.old, c.new) for c in events[0].changes}
         assert changes[str(WarningSettings._meta.get_field("lag_red").verbose_name)] == ("30.0", "35.0")
         assert len(changes) == 2
-        assert events[-1].created
+        assert events[-1].kind == "+"
 
     def test_saving_without_a_change_adds_nothing(self, client, drc):
         client.force_login(drc)

@@ -127,7 +127,7 @@ class TestProjectForms:
         assert response.status_code == 302
         history = client.get(reverse("projects:project_history", args=[project_a.pk]))
         body = history.content.decode()
-        assert "6200.00" in body and "5000.00" in body
+        assert "6,200.00" in body and "5,000.00" in body  # 万元, two decimals and thousands separators
         assert reporter_a.full_name in body
         assert "总投资" in body
 
