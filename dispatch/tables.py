@@ -283,6 +283,27 @@ def _finish(wb, ws, last_row: int, ncols: int) -> bytes:
     return output.getvalue()
 
 
+def _official_table(
+    key: str,
+    columns: list[tuple[str, list[str]]],
+    widths: list[int],
+    stages: Iterable[str],
+    period: ReportingPeriod,
+    unit: Unit | None,
+    progress: Callable[[int, int], None] | None,
+    values: Callable[[int, _TableRow], list],
+) -> bytes:
+    """A table of the projects in `stages`, one row each of `values(serial, row)`, labels in Chinese."""
+    wb, ws, ncols = _start_table(table_title(key, period.year), columns, widths, period, unit)
+    projects = list(table_projects(period, stages, unit))
+    row = FIRST_DATA_ROW - 1
+    with translation.override("zh-hans"):
+        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
+            row = FIRST_DATA_ROW + serial - 1
+            _write_row(ws, row, values(serial, item))
+    return _finish(wb, ws, row, ncols)
+
+
 def new_starts_table(
     period: ReportingPeriod, unit: Unit | None = None, *, progress: Callable[[int, int], None] | None = None
 ) -> bytes:
@@ -293,43 +314,35 @@ def new_starts_table(
     are shown whatever its review status; 备注 gives the stage, the actual start
     date and "未报送" when the project has not been submitted this month.
     """
-    wb, ws, ncols = _start_table(
-        table_title(NEW_STARTS, period.year), new_starts_columns(period.year), NEW_STARTS_WIDTHS, period, unit
-    )
-    projects = list(table_projects(period, NEW_START_STAGES, unit))
-    row = FIRST_DATA_ROW - 1
-    with translation.override("zh-hans"):
-        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
-            row = FIRST_DATA_ROW + serial - 1
-            project, report = item.project, item.report
-            notes = [project.get_stage_display()]
-            if report and report.actual_start_date:
-                notes.append(f"实际开工日期：{report.actual_start_date:%Y-%m-%d}")
-            if not _sent(report):
-                notes.append(NOT_SENT)
-            _write_row(
-                ws,
-                row,
-                [
-                    serial,
-                    project.name,
-                    project.get_sector_display(),
-                    project.owner_name,
-                    project.content_scale,
-                    project.location,
-                    amount(project.total_investment),
-                    project.years_display,
-                    amount(item.figures.annual_target),
-                    _procedure(report, "proc_approval"),
-                    _procedure(report, "proc_eia"),
-                    _procedure(report, "proc_land"),
-                    _planning_procedures(report),
-                    _progress(report),
-                    project.owner_contact_display,
-                    "；".join(notes),
-                ],
-            )
-    return _finish(wb, ws, row, ncols)
+
+    def values(serial: int, item: _TableRow) -> list:
+        project, report = item.project, item.report
+        notes = [project.get_stage_display()]
+        if report and report.actual_start_date:
+            notes.append(f"实际开工日期：{report.actual_start_date:%Y-%m-%d}")
+        if not _sent(report):
+            notes.append(NOT_SENT)
+        return [
+            serial,
+            project.name,
+            project.get_sector_display(),
+            project.owner_name,
+            project.content_scale,
+            project.location,
+            amount(project.total_investment),
+            project.years_display,
+            amount(item.figures.annual_target),
+            _procedure(report, "proc_approval"),
+            _procedure(report, "proc_eia"),
+            _procedure(report, "proc_land"),
+            _planning_procedures(report),
+            _progress(report),
+            project.owner_contact_display,
+            "；".join(notes),
+        ]
+
+    columns = new_starts_columns(period.year)
+    return _official_table(NEW_STARTS, columns, NEW_STARTS_WIDTHS, NEW_START_STAGES, period, unit, progress, values)
 
 
 def construction_table(
@@ -342,48 +355,41 @@ def construction_table(
     责任人 is the head of the responsible unit. The table has no 备注 column, so
     a project not submitted this month has "（未报送）" after its 形象进度.
     """
-    wb, ws, ncols = _start_table(
-        table_title(CONSTRUCTION, period.year), construction_columns(period.year), CONSTRUCTION_WIDTHS, period, unit
+
+    def values(serial: int, item: _TableRow) -> list:
+        project, report, figures = item.project, item.report, item.figures
+        progress_text = _progress(report)
+        if not _sent(report):
+            progress_text = f"{progress_text}（{NOT_SENT}）" if progress_text else NOT_SENT
+        return [
+            serial,
+            project.name,
+            project.get_sector_display(),
+            project.content_scale,
+            project.years_display,
+            project.location,
+            amount(project.total_investment),
+            amount(report.investment_this_month if report else None),
+            amount(figures.cumulative),
+            amount(figures.year_to_date),
+            progress_text,
+            _procedure(report, "proc_land"),
+            _procedure(report, "proc_approval"),
+            _procedure(report, "proc_land_planning"),
+            _procedure(report, "proc_construction_planning"),
+            _procedure(report, "proc_eia"),
+            amount(figures.annual_target),
+            project.commissioner,
+            project.responsible_unit.name,
+            project.responsible_unit.head_name,
+            project.owner_name,
+            project.owner_contact_display,
+        ]
+
+    columns = construction_columns(period.year)
+    return _official_table(
+        CONSTRUCTION, columns, CONSTRUCTION_WIDTHS, CONSTRUCTION_STAGES, period, unit, progress, values
     )
-    projects = list(table_projects(period, CONSTRUCTION_STAGES, unit))
-    row = FIRST_DATA_ROW - 1
-    with translation.override("zh-hans"):
-        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
-            row = FIRST_DATA_ROW + serial - 1
-            project, report, figures = item.project, item.report, item.figures
-            progress_text = _progress(report)
-            if not _sent(report):
-                progress_text = f"{progress_text}（{NOT_SENT}）" if progress_text else NOT_SENT
-            this_month = report.investment_this_month if report else None
-            _write_row(
-                ws,
-                row,
-                [
-                    serial,
-                    project.name,
-                    project.get_sector_display(),
-                    project.content_scale,
-                    project.years_display,
-                    project.location,
-                    amount(project.total_investment),
-                    amount(this_month),
-                    amount(figures.cumulative),
-                    amount(figures.year_to_date),
-                    progress_text,
-                    _procedure(report, "proc_land"),
-                    _procedure(report, "proc_approval"),
-                    _procedure(report, "proc_land_planning"),
-                    _procedure(report, "proc_construction_planning"),
-                    _procedure(report, "proc_eia"),
-                    amount(figures.annual_target),
-                    project.commissioner,
-                    project.responsible_unit.name,
-                    project.responsible_unit.head_name,
-                    project.owner_name,
-                    project.owner_contact_display,
-                ],
-            )
-    return _finish(wb, ws, row, ncols)
 
 
 TABLE_WRITERS = {PLANNING: planning_table, NEW_STARTS: new_starts_table, CONSTRUCTION: construction_table}
