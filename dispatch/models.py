@@ -346,4 +346,3 @@ class SiteVerification(models.Model):
         return f"{self.report} {self.get_outcome_display()}"
 
 
-from .models_export import ExportJob  # noqa: E402,F401

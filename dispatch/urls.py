@@ -23,6 +23,4 @@ urlpatterns = [
     path("<int:year>/<int:month>/workbook.xlsx", views_excel.unit_workbook_download, name="unit_workbook"),
     path("<int:year>/<int:month>/upload/", views_excel.unit_workbook_upload, name="unit_workbook_upload"),
     path("<int:year>/<int:month>/tables/", views_excel.official_tables, name="official_tables"),
-    path("exports/<int:pk>/", views_excel.export_job_status, name="export_job"),
-    path("exports/<int:pk>/download/", views_excel.export_job_download, name="export_job_download"),
 ]

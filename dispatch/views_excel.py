@@ -1,37 +1,28 @@
-"""Excel in the monthly cycle: the unit's month workbook round trip, the official tables and their export jobs."""
+"""Excel in the monthly cycle: the unit's month workbook round trip and the official tables."""
 
-import os
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from exports.models import ExportJob
 from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
 from projects import access
 from projects.models import Unit
 from projects.views_excel import attachment_disposition
 
-from .excel import (
-    TABLE_NAMES,
-    export_job_start,
-    export_unit_workbook,
-    import_unit_workbook,
-    official_table,
-    table_filename,
-    table_title,
-    unit_month_reports,
-    workbook_filename,
-)
-from .models_export import ExportJob
+from .exports import official_tables_export_start
 from .selectors import get_period
+from .tables import TABLE_NAMES, official_table, table_filename, table_title
+from .workbook import export_unit_workbook, import_unit_workbook, unit_month_reports, workbook_filename
 
 
 def _may_choose_unit(user) -> bool:
@@ -145,8 +136,8 @@ def official_tables(request, year: int, month: int):
     period = get_period(year, month)
     unit, every_unit = _tables_scope(request)
     if request.method == "POST":
-        job = export_job_start(user=request.user, period=period, unit=unit)
-        return redirect("dispatch:export_job", pk=job.pk)
+        job = official_tables_export_start(user=request.user, period=period, unit=unit)
+        return redirect("exports:job", pk=job.pk)
     key = request.GET.get("download")
     if key:
         if key not in TABLE_NAMES or unit is None:
@@ -175,41 +166,3 @@ def official_tables(request, year: int, month: int):
     }
     return render(request, "dispatch/official_tables.html", context)
 
-
-def _own_job(request, pk) -> ExportJob:
-    """A job is its user's alone: anyone else gets 404."""
-    return get_object_or_404(ExportJob, pk=pk, user=request.user)
-
-
-@login_required
-@require_GET
-@never_cache
-def export_job_status(request, pk: int):
-    """Progress of an export; the page polls itself (htmx) until the file is ready."""
-    job = _own_job(request, pk)
-    unit_id = job.params.get("unit")
-    scope = Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() if unit_id else None
-    return render(
-        request,
-        "dispatch/export_job.html",
-        {
-            "job": job,
-            "scope": scope,
-            "year": job.params.get("year"),
-            "month": job.params.get("month"),
-            "file_name": os.path.basename(job.file.name) if job.file else "",
-        },
-    )
-
-
-@login_required
-@require_GET
-def export_job_download(request, pk: int):
-    job = _own_job(request, pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
-        raise Http404
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=os.path.basename(job.file.name))

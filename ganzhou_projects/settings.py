@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "simple_history",
+    "exports",
     "projects",
     "dispatch",
     "early_warnings",

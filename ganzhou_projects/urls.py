@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("exports/", include("exports.urls")),
     path("projects/", include("projects.urls")),
     path("reports/", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),

@@ -165,6 +165,11 @@ def may_import_projects(user) -> bool:
     return _can(user, "projects.import_projects") or is_unit_reporter(user)
 
 
+def may_export_inventory(user) -> bool:
+    """Every signed-in user exports the 前期项目谋划表 of the projects they see (projects_for_user limits the rows)."""
+    return getattr(user, "is_authenticated", False)
+
+
 def may_manage_lists(user) -> bool:
     """DRC adjusts the annual list and the reserve library (seed 001 §14)."""
     return _can(user, "projects.manage_lists")

@@ -30,12 +30,15 @@ class ProjectsConfig(AppConfig):
         from django.db.models.signals import post_save
         from simple_history.signals import pre_create_historical_record
 
+        from exports.registry import register
         from ganzhou_projects.audit import attribute_unattributed
         from ganzhou_projects.history_guard import install_after_migrate
 
         from .access import sync_unit_membership
+        from .exports import INVENTORY_EXPORT
 
         post_migrate.connect(_setup_roles_and_levels, sender=self)
         post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="history_append_only")
         post_save.connect(sync_unit_membership, sender=self.get_model("User"), dispatch_uid="sync_unit_group")
         pre_create_historical_record.connect(attribute_unattributed, dispatch_uid="attribute_unattributed")
+        register(INVENTORY_EXPORT)

@@ -6,6 +6,7 @@ one transaction through the project services, so the rules of a manual edit
 """
 
 import copy
+import datetime
 import io
 import re
 from dataclasses import dataclass, field
@@ -106,6 +107,11 @@ TOTAL_ROW_LABELS = {"合计", "总计", "小计"}
 
 def planning_title(year: int) -> str:
     return f"甘州区{year}年前期项目谋划表"
+
+
+def planning_filename(day: datetime.date) -> str:
+    """The download's name, stamped with the day it was written."""
+    return f"前期项目谋划表-{day:%Y%m%d}.xlsx"
 
 
 # --- export --------------------------------------------------------------

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET
 from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
 
 from . import access
-from .excel import export_planning_table, import_planning_table
+from .excel import export_planning_table, import_planning_table, planning_filename
+from .exports import inventory_export_start
 from .filters import filters_from_request
 from .models import Project
 from .selectors import project_list
@@ -46,15 +47,12 @@ def export_inventory(request):
     projects = Project.objects.none() if blank else project_list(request.user, filters)
     if not blank and projects.count() > settings.INLINE_EXPORT_MAX_ROWS:
         # A large inventory is written by a worker; the page shows its progress.
-        from dispatch.excel import inventory_export_start
-
         job = inventory_export_start(user=request.user, query=request.GET.urlencode(), year=filters.year or today.year)
-        return redirect("dispatch:export_job", pk=job.pk)
+        return redirect("exports:job", pk=job.pk)
     content = export_planning_table(projects, filters.year or today.year)
-    stamp = today.strftime("%Y%m%d")
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = attachment_disposition(
-        f"前期项目谋划表-{stamp}.xlsx", f"planning-table-{stamp}.xlsx"
+        planning_filename(today), f"planning-table-{today:%Y%m%d}.xlsx"
     )
     return response
 

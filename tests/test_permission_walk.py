@@ -13,8 +13,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dispatch import services as dispatch_services
-from dispatch.models import ExportJob
 from early_warnings import ledger
+from exports.models import ExportJob
 from notifications.services import notify
 from projects import services
 from projects.models import ListKind
@@ -58,8 +58,8 @@ OBJECT_URLS = {
     "dispatch:report_review",
     "dispatch:report_verify",
     "dispatch:verification_record",
-    "dispatch:export_job",
-    "dispatch:export_job_download",
+    "exports:job",
+    "exports:job_download",
     "notifications:open",
     "early_warnings:warning_detail",
     "early_warnings:warning_measures",
@@ -155,7 +155,7 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
             "photo": photo,
             "verification": verification,
         }
-    result["job"] = ExportJob.objects.create(user=drc, kind=ExportJob.Kind.choices[0][0], params={})
+    result["job"] = ExportJob.objects.create(user=drc, kind="official_tables", params={})
     notice = notify(
         kind="overdue_notice",
         object_key="unit:b",
@@ -193,8 +193,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:unit_workbook": {"year": 2026, "month": 11},
         "dispatch:unit_workbook_upload": {"year": 2026, "month": 11},
         "dispatch:official_tables": {"year": 2026, "month": 11},
-        "dispatch:export_job": {"pk": world["job"].pk},
-        "dispatch:export_job_download": {"pk": world["job"].pk},
+        "exports:job": {"pk": world["job"].pk},
+        "exports:job_download": {"pk": world["job"].pk},
         "notifications:open": {"pk": world["recipient"].pk},
         "early_warnings:warning_detail": {"pk": item["warning"].pk},
         "early_warnings:warning_measures": {"pk": item["warning"].pk},
@@ -261,10 +261,10 @@ def expected_get_status(name: str, role: str) -> set[int]:
     if name in ("dispatch:fill_month", "dispatch:unit_workbook", "dispatch:unit_workbook_upload"):
         # Filled by a unit's own staff (DRC from its own unit); the unit-less get nothing to fill.
         return {200} if role in ("reporter_a", "drc") else {404}
-    if name in ("dispatch:export_job", "dispatch:export_job_download"):
+    if name in ("exports:job", "exports:job_download"):
         if role != "drc":
             return {404}
-        return {200} if name == "dispatch:export_job" else {404}  # not finished yet: nothing to download
+        return {200} if name == "exports:job" else {404}  # not finished yet: nothing to download
     if name == "dispatch:home":
         return {302}
     if name == "notifications:open":

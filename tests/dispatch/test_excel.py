@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from dispatch import excel, services
+from dispatch import services, workbook
 from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus
 from tests.dispatch.conftest import fill, put_on_annual_list
 from tests.factories import ProjectFactory
@@ -233,7 +233,7 @@ def test_a_downloaded_workbook_uploads_back_unchanged(client, reporter_a, listed
     assert sheet(content).cell(row=5, column=COL["形象进度"]).data_type == "s"
     before = snapshot()
 
-    result = excel.import_unit_workbook(
+    result = workbook.import_unit_workbook(
         upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a
     )
 
@@ -315,7 +315,7 @@ def test_unknown_project_numbers_are_row_errors(client, reporter_a, listed_a):
     buffer = io.BytesIO()
     wb.save(buffer)
 
-    result = excel.import_unit_workbook(
+    result = workbook.import_unit_workbook(
         upload_file(buffer.getvalue()), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a
     )
 
@@ -328,7 +328,7 @@ def test_an_unchanged_row_of_a_sent_report_is_fine(client, reporter_a, listed_a)
     content = download(client, reporter_a)
     before = snapshot()
 
-    result = excel.import_unit_workbook(
+    result = workbook.import_unit_workbook(
         upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a
     )
 
@@ -352,7 +352,7 @@ def test_an_error_raised_by_the_service_rolls_every_row_back(client, reporter_a,
     monkeypatch.setattr(services, "report_save_draft", failing)
     before = snapshot()
 
-    result = excel.import_unit_workbook(
+    result = workbook.import_unit_workbook(
         upload_file(content), period=period(), unit=town_a, acting_user=reporter_a, today=TODAY
     )
 
@@ -367,7 +367,7 @@ def test_a_workbook_of_another_month_is_refused(client, reporter_a, listed_a):
     before = snapshot()
 
     with pytest.raises(ValidationError) as refused_error:
-        excel.import_unit_workbook(
+        workbook.import_unit_workbook(
             upload_file(october), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a
         )
 
@@ -457,7 +457,7 @@ def test_a_percentage_typed_with_a_percent_sign_is_read_as_meant(client, reporte
     buffer = io.BytesIO()
     wb.save(buffer)
 
-    result = excel.import_unit_workbook(
+    result = workbook.import_unit_workbook(
         upload_file(buffer.getvalue()), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a
     )
 

@@ -14,8 +14,11 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from dispatch import excel, services, tasks
-from dispatch.models import SHANGHAI, ExportJob
+from dispatch import services, tables
+from dispatch.models import SHANGHAI
+from exports import tasks
+from exports.models import ExportJob
+from exports.services import export_job_run
 from projects import services as project_services
 from projects.models import ListKind, Sector, Stage
 from tests.dispatch.conftest import fill, plan, put_on_annual_list
@@ -155,7 +158,7 @@ def month(town_a, reporter_a, drc, listed_a):
 
 
 def test_construction_table_layout_and_derived_figures(month, town_a, project_b):
-    ws = sheet(excel.construction_table(period(), town_a))
+    ws = sheet(tables.construction_table(period(), town_a))
 
     assert ws["A1"].value == "甘州区2026年在建项目进展情况表"
     assert "A1:V1" in merged(ws)
@@ -178,7 +181,7 @@ def test_construction_table_layout_and_derived_figures(month, town_a, project_b)
 
 
 def test_new_starts_table_layout_and_procedures(month, town_a):
-    ws = sheet(excel.new_starts_table(period(), town_a))
+    ws = sheet(tables.new_starts_table(period(), town_a))
 
     assert ws["A1"].value == "甘州区2026年新建（竣工）项目情况表"
     assert "A1:P1" in merged(ws)
@@ -209,7 +212,7 @@ def test_new_starts_table_layout_and_procedures(month, town_a):
 
 
 def test_planning_table_of_the_period(month, town_a, project_b):
-    ws = sheet(excel.planning_table(period(), town_a))
+    ws = sheet(tables.planning_table(period(), town_a))
 
     assert ws["A1"].value == "甘州区2026年前期项目谋划表"
     assert ws["A2"].value.startswith("填报单位：梁家墩镇") and ws["M2"].value == "单位：万元"
@@ -220,7 +223,7 @@ def test_planning_table_of_the_period(month, town_a, project_b):
 def test_whole_district_tables_cover_every_unit(month, project_b, drc):
     put_on_annual_list(project_b, drc)
 
-    ws = sheet(excel.construction_table(period(), None))
+    ws = sheet(tables.construction_table(period(), None))
 
     assert ws["A2"].value == "范围：全区　　报告期：2026年11月"
     rows = {row[1]: row for row in data(ws)}
@@ -229,9 +232,9 @@ def test_whole_district_tables_cover_every_unit(month, project_b, drc):
     assert rows[project_b.name][7] is None  # nothing typed this month
 
 
-@pytest.mark.parametrize("writer", [excel.planning_table, excel.new_starts_table, excel.construction_table])
+@pytest.mark.parametrize("writer", [tables.planning_table, tables.new_starts_table, tables.construction_table])
 def test_tables_never_write_formulas(writer, town_a, drc):
-    stage = {excel.planning_table: Stage.PREPARATORY, excel.new_starts_table: Stage.NEW_START}.get(
+    stage = {tables.planning_table: Stage.PREPARATORY, tables.new_starts_table: Stage.NEW_START}.get(
         writer, Stage.UNDER_CONSTRUCTION
     )
     project = ProjectFactory(name="=1+1", responsible_unit=town_a, stage=stage, owner_name="@SUM(A1)")
@@ -245,9 +248,9 @@ def test_tables_never_write_formulas(writer, town_a, drc):
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
 
 
-@pytest.mark.parametrize("writer", [excel.planning_table, excel.new_starts_table, excel.construction_table])
+@pytest.mark.parametrize("writer", [tables.planning_table, tables.new_starts_table, tables.construction_table])
 def test_query_count_does_not_grow_with_rows(writer, town_a, town_b, reporter_a, drc, django_assert_max_num_queries):
-    stage = {excel.planning_table: Stage.PREPARATORY, excel.new_starts_table: Stage.NEW_START}.get(
+    stage = {tables.planning_table: Stage.PREPARATORY, tables.new_starts_table: Stage.NEW_START}.get(
         writer, Stage.UNDER_CONSTRUCTION
     )
 
@@ -272,7 +275,7 @@ def test_query_count_does_not_grow_with_rows(writer, town_a, town_b, reporter_a,
 def test_write_official_tables_reports_progress(month, town_a, tmp_path):
     seen = []
 
-    paths = excel.write_official_tables(period(), town_a, tmp_path / "out", progress=lambda p, m: seen.append(p))
+    paths = tables.write_official_tables(period(), town_a, tmp_path / "out", progress=lambda p, m: seen.append(p))
 
     assert [p.name for p in paths] == [
         "2026-11_前期项目谋划表_梁家墩镇.xlsx",
@@ -327,14 +330,14 @@ def test_whole_district_export_runs_as_a_job_with_progress(
         response = client.post(tables_url())
 
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("dispatch:export_job", args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("exports:job", args=[job.pk])
     assert (job.user, job.kind, job.params) == (drc, "official_tables", {"year": 2026, "month": 11, "unit": None})
     assert (job.status, job.progress) == (ExportJob.Status.DONE, 100)
     assert job.finished_at is not None
     page = client.get(response["Location"]).content.decode()
-    assert reverse("dispatch:export_job_download", args=[job.pk]) in page
+    assert reverse("exports:job_download", args=[job.pk]) in page
     assert "every 2s" not in page  # finished: no more polling
-    download = client.get(reverse("dispatch:export_job_download", args=[job.pk]))
+    download = client.get(reverse("exports:job_download", args=[job.pk]))
     assert download.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     names = sorted(archive.namelist())
@@ -357,16 +360,16 @@ def test_whole_district_export_runs_as_a_job_with_progress(
 
 def test_job_page_polls_while_running_and_jobs_are_private(client, drc, leader):
     job = ExportJob.objects.create(user=drc, kind="official_tables", params={"year": 2026, "month": 11, "unit": None})
-    status_url = reverse("dispatch:export_job", args=[job.pk])
+    status_url = reverse("exports:job", args=[job.pk])
     client.force_login(drc)
 
     page = client.get(status_url).content.decode()
 
     assert f'hx-get="{status_url}"' in page and 'hx-trigger="every 2s"' in page
-    assert client.get(reverse("dispatch:export_job_download", args=[job.pk])).status_code == 404  # not ready
+    assert client.get(reverse("exports:job_download", args=[job.pk])).status_code == 404  # not ready
     client.force_login(leader)
     assert client.get(status_url).status_code == 404
-    assert client.get(reverse("dispatch:export_job_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("exports:job_download", args=[job.pk])).status_code == 404
 
 
 def test_another_user_cannot_download_a_finished_job(client, drc, leader, month, django_capture_on_commit_callbacks):
@@ -377,7 +380,7 @@ def test_another_user_cannot_download_a_finished_job(client, drc, leader, month,
     assert job.status == ExportJob.Status.DONE
 
     client.force_login(leader)
-    assert client.get(reverse("dispatch:export_job_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("exports:job_download", args=[job.pk])).status_code == 404
 
 
 def test_a_job_lost_with_its_worker_is_claimed_again(drc, month):
@@ -388,10 +391,10 @@ def test_a_job_lost_with_its_worker_is_claimed_again(drc, month):
         status=ExportJob.Status.RUNNING,
         started_at=NOW - datetime.timedelta(minutes=5),
     )
-    assert not excel.export_job_run(job.pk)  # still running elsewhere
+    assert not export_job_run(job.pk)  # still running elsewhere
     ExportJob.objects.filter(pk=job.pk).update(started_at=NOW - datetime.timedelta(hours=1))
 
-    assert excel.export_job_run(job.pk)
+    assert export_job_run(job.pk)
     job.refresh_from_db()
     assert (job.status, job.progress) == (ExportJob.Status.DONE, 100)
 

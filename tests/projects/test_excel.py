@@ -550,7 +550,7 @@ def test_a_large_inventory_is_exported_by_a_job_with_progress(
     client.force_login(reporter_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(reverse("projects:export_inventory"), {"q": "梁家墩镇"})
-    assert response.status_code == 302 and "/reports/exports/" in response["Location"]
+    assert response.status_code == 302 and "/exports/" in response["Location"]
     status = client.get(response["Location"]).content.decode()
     assert "已完成" in status and "前期项目谋划表" in status
     download = client.get(response["Location"] + "download/")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dispatch.excel import write_official_tables
 from dispatch.services import period_get_or_create
+from dispatch.tables import write_official_tables
 from projects.models import Unit
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")

@@ -1,37 +1,25 @@
-"""Excel of the monthly cycle.
+"""The unit's month as a workbook to fill offline and upload back (DESIGN §2.3).
 
-1. The unit's month as a workbook to fill offline and upload back (DESIGN §2.3):
-   one row per expected project, keyed by 项目编号 (the project's id). An upload
-   checks every row first and then saves all rows as drafts through
-   `report_save_draft` in one transaction, or none of them.
-2. The three official monthly tables of seed 002 (DESIGN §3) for one unit or the
-   whole district: 前期项目谋划表, 新建（竣工）项目情况表, 在建项目进展情况表.
-3. The background job that writes the whole district's tables as a zip.
+One row per expected project, keyed by 项目编号 (the project's id). An upload
+checks every row first and then saves all rows as drafts through
+`report_save_draft` in one transaction, or none of them.
 
-Table texts are the official format: literal Chinese, not translated.
+Sheet texts are literal Chinese (the seed's terms), not translated.
 """
 
 import datetime
 import io
-import logging
 import re
-import tempfile
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import islice
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -55,71 +43,32 @@ from ganzhou_projects.xlsx import (
     write_cell,
     write_text_cell,
     write_title_row,
-    write_two_row_header,
     write_unit_row,
 )
 from projects.access import projects_for_user
-from projects.excel import export_planning_table
-from projects.models import RESERVE_STAGES, ListEntry, ListKind, Project, Stage, Unit
+from projects.models import Unit
 
+from .layout import (
+    CENT,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    TITLE_ROW,
+    UNIT_ROW,
+    amount,
+    choice_label,
+    file_part,
+    unit_left_text,
+)
 from .models import PROCEDURE_FIELDS, MonthlyReport, ProcedureStatus, ReportingPeriod, StartStatus
-from .models_export import ExportJob
-from .selectors import Figures, expected_projects, figures_for
+from .selectors import Figures, figures_for
 
-logger = logging.getLogger(__name__)
-
-Progress = Callable[[int, str], None]
-
-TITLE_ROW, UNIT_ROW, HEADER_ROW = 1, 2, 3
-FIRST_DATA_ROW = HEADER_ROW + 2
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0"
 READ_ONLY_FILL = PatternFill("solid", fgColor="EEEEEE")
 HINT_FONT = Font(italic=True, color="666666", size=9)
-CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 MAX_AMOUNT = Decimal("999999999999.99")  # MONEY: 14 digits, 2 decimals
-DISTRICT = "全区"
-NOT_SENT = "未报送"
 
-
-def _zh(label) -> str:
-    with translation.override("zh-hans"):
-        return str(label)
-
-
-def _choice_label(choices, value: str) -> str:
-    """The Chinese label of a choice, "" for blank."""
-    if not value:
-        return ""
-    with translation.override("zh-hans"):
-        return str(dict(choices.choices).get(value, value))
-
-
-def _unit_left_text(period: ReportingPeriod, unit: Unit | None) -> str:
-    scope = f"填报单位：{unit.name}" if unit else f"范围：{DISTRICT}"
-    return f"{scope}　　报告期：{period.label}"
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _amount(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(CENT)
-
-
-def _percent_text(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.normalize():f}%"
-
-
-# =========================================================================
-# 1. The unit's month workbook
-# =========================================================================
 
 # Columns of the workbook (the upload finds them by header text, so their order may change).
 COL_ID = "项目编号"
@@ -181,7 +130,7 @@ def workbook_title(period: ReportingPeriod, unit: Unit) -> str:
 
 
 def workbook_filename(period: ReportingPeriod, unit: Unit) -> str:
-    return f"{period.year}-{period.month:02d}_重点项目进展填报表_{_file_part(unit.name)}.xlsx"
+    return f"{period.year}-{period.month:02d}_重点项目进展填报表_{file_part(unit.name)}.xlsx"
 
 
 def unit_month_reports(*, period: ReportingPeriod, unit: Unit, acting_user) -> list[MonthlyReport]:
@@ -202,7 +151,7 @@ def export_unit_workbook(*, period: ReportingPeriod, unit: Unit, reports: list[M
     ws.title = f"{period.year}年{period.month}月"
     ncols = len(WORKBOOK_COLUMNS)
     write_title_row(ws, workbook_title(period, unit), ncols, row=TITLE_ROW)
-    write_unit_row(ws, ncols, row=UNIT_ROW, left_text=_unit_left_text(period, unit), span=3)
+    write_unit_row(ws, ncols, row=UNIT_ROW, left_text=unit_left_text(period, unit), span=3)
     for col, header in enumerate(WORKBOOK_COLUMNS, start=1):
         write_cell(ws, HEADER_ROW, col, header, style={"font": HEADER_FONT, "alignment": CENTER, "border": BORDER})
         write_cell(ws, HEADER_ROW + 1, col, HINTS.get(header, ""), style={"font": HINT_FONT, "alignment": CENTER})
@@ -232,19 +181,19 @@ def _write_report_row(ws, row: int, report: MonthlyReport, figures: Figures, pos
         col = positions[header]
         value = getattr(report, name)
         if kind == MONEY:
-            write_cell(ws, row, col, _amount(value), number_format=MONEY_FORMAT, style=number)
+            write_cell(ws, row, col, amount(value), number_format=MONEY_FORMAT, style=number)
         elif kind == PERCENT:
             write_cell(ws, row, col, value, number_format=PERCENT_FORMAT, style=number)
         elif kind == DATE:
             write_cell(ws, row, col, value, number_format=DATE_FORMAT, style=number)
         elif kind == START:
-            write_text_cell(ws, row, col, _choice_label(StartStatus, value), style=base)
+            write_text_cell(ws, row, col, choice_label(StartStatus, value), style=base)
         elif kind == PROCEDURE:
-            write_text_cell(ws, row, col, _choice_label(ProcedureStatus, value), style=base)
+            write_text_cell(ws, row, col, choice_label(ProcedureStatus, value), style=base)
         else:
             write_text_cell(ws, row, col, value, style=base)
     for header, value in ((COL_CUMULATIVE, figures.cumulative), (COL_YTD, figures.year_to_date)):
-        write_cell(ws, row, positions[header], _amount(value), number_format=MONEY_FORMAT, style=number | read_only)
+        write_cell(ws, row, positions[header], amount(value), number_format=MONEY_FORMAT, style=number | read_only)
     write_text_cell(ws, row, positions[COL_STATUS], report.get_status_display(), style=base | read_only)
 
 
@@ -636,470 +585,3 @@ def _apply(planned: list[_Row], acting_user, today: datetime.date, result: Uploa
             result.errors.extend(row_errors(item.row, error, FIELD_COLUMNS))
         else:
             result.updated += 1
-
-
-# =========================================================================
-# 2. The three official monthly tables (seed 002, DESIGN §3)
-# =========================================================================
-
-PLANNING = "planning"
-NEW_STARTS = "new"
-CONSTRUCTION = "construction"
-TABLE_NAMES = {
-    PLANNING: "前期项目谋划表",
-    NEW_STARTS: "新建（竣工）项目情况表",
-    CONSTRUCTION: "在建项目进展情况表",
-}
-# Projects on the annual list reach one table each: reserve stages the planning
-# table, new/completed/in operation the new-start table, under construction the other.
-NEW_START_STAGES = (Stage.NEW_START, Stage.COMPLETED, Stage.IN_OPERATION)
-CONSTRUCTION_STAGES = (Stage.UNDER_CONSTRUCTION,)
-CHUNK = 500  # rows whose reports and figures are read together
-
-
-def new_starts_columns(year: int) -> list[tuple[str, list[str]]]:
-    return [
-        ("序号", []),
-        ("项目名称", []),
-        ("行业领域", []),
-        ("建设单位", []),
-        ("建设规模和主要内容", []),
-        ("项目实施地点", []),
-        ("总投资", []),
-        ("建设起止年限", []),
-        (f"{year}年投资目标", []),
-        ("前期进展情况", ["审批、核准、备案", "环评", "土地", "规划"]),
-        ("项目进展情况", []),
-        ("项目单位联系人及电话", []),
-        ("备注", []),
-    ]
-
-
-NEW_STARTS_WIDTHS = [6, 28, 12, 22, 34, 14, 12, 12, 12, 12, 10, 10, 18, 30, 22, 18]
-
-
-def construction_columns(year: int) -> list[tuple[str, list[str]]]:
-    return [
-        ("序号", []),
-        ("项目名称", []),
-        ("行业领域", []),
-        ("建设内容及规模", []),
-        ("建设年限", []),
-        ("建设地点", []),
-        ("总投资", []),
-        ("本月完成投资", []),
-        ("累计完成投资", []),
-        ("年度完成投资", []),
-        ("形象进度", []),
-        ("联审联批手续", ["用地审批手续", "审批核准备案手续", "用地规划手续", "建设规划手续", "环评审批手续"]),
-        (f"{year}年计划完成投资", []),
-        ("首席服务员", []),
-        ("责任单位", []),
-        ("责任人", []),
-        ("项目单位", []),
-        ("项目单位联系人及电话", []),
-    ]
-
-
-CONSTRUCTION_WIDTHS = [6, 28, 12, 34, 11, 14, 12, 12, 12, 12, 30, 10, 10, 10, 10, 10, 12, 10, 14, 10, 22, 22]
-
-
-def table_title(key: str, year: int) -> str:
-    return f"甘州区{year}年{TABLE_NAMES[key]}"
-
-
-def table_filename(period: ReportingPeriod, key: str, unit: Unit | None) -> str:
-    scope = _file_part(unit.name) if unit else DISTRICT
-    return f"{period.year}-{period.month:02d}_{TABLE_NAMES[key]}_{scope}.xlsx"
-
-
-def _file_part(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "unit"
-
-
-def _deadline_day(period: ReportingPeriod) -> datetime.date:
-    return timezone.localtime(period.deadline).date()
-
-
-def planning_projects(period: ReportingPeriod, unit: Unit | None = None) -> QuerySet[Project]:
-    """Projects of the 前期项目谋划表: reserve stages, on the reserve library or the year's annual list.
-
-    Membership is judged on the period's deadline day, as for the reports.
-    """
-    day = _deadline_day(period)
-    entries = ListEntry.objects.filter(
-        Q(kind=ListKind.RESERVE) | Q(kind=ListKind.ANNUAL, year=period.year), joined_on__lte=day
-    ).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
-    projects = Project.objects.filter(stage__in=RESERVE_STAGES, pk__in=entries.values("project_id"))
-    return projects.filter(responsible_unit=unit) if unit else projects
-
-
-def table_projects(period: ReportingPeriod, stages: Iterable[str], unit: Unit | None = None) -> QuerySet[Project]:
-    projects = expected_projects(period).filter(stage__in=list(stages))
-    if unit:
-        projects = projects.filter(responsible_unit=unit)
-    return projects.select_related("responsible_unit").order_by("responsible_unit__sort_order", "name", "id")
-
-
-def planning_table(
-    period: ReportingPeriod, unit: Unit | None = None, *, progress: Callable[[int, int], None] | None = None
-) -> bytes:
-    """前期项目谋划表 of the period: the inventory export of projects, with the unit on the unit row."""
-    content = export_planning_table(planning_projects(period, unit), period.year)
-    wb = load_workbook(io.BytesIO(content))  # our own file: add the scope to the unit row
-    ws = wb.active
-    _write_scope(ws, period, unit, ws.max_column)
-    if progress:
-        rows = max(ws.max_row - FIRST_DATA_ROW + 1, 0)
-        progress(rows, rows)
-    output = io.BytesIO()
-    wb.save(output)
-    return output.getvalue()
-
-
-def _write_scope(ws, period: ReportingPeriod, unit: Unit | None, ncols: int, span: int = 2) -> None:
-    last = ncols - span
-    write_cell(ws, UNIT_ROW, 1, _unit_left_text(period, unit), style={"alignment": Alignment(horizontal="left")})
-    if last > 1:
-        ws.merge_cells(start_row=UNIT_ROW, start_column=1, end_row=UNIT_ROW, end_column=last)
-
-
-@dataclass
-class _TableRow:
-    project: Project
-    report: MonthlyReport | None
-    figures: Figures
-
-
-def _table_rows(
-    period: ReportingPeriod, projects: list[Project], progress: Callable[[int, int], None] | None
-) -> Iterator[_TableRow]:
-    """Each project with its report of the month (or none) and derived figures, a chunk's queries at a time."""
-    done = 0
-    for chunk in _chunks(projects, CHUNK):
-        found = {
-            r.project_id: r for r in MonthlyReport.objects.filter(period=period, project_id__in=[p.pk for p in chunk])
-        }
-        reports = []
-        for project in chunk:
-            report = found.get(project.pk)
-            if report is None:
-                # Not opened yet: an unsaved stand-in so the figures still count the earlier months.
-                report = MonthlyReport(
-                    id=-project.pk, period=period, project=project, unit_id=project.responsible_unit_id
-                )
-            report.project = project
-            reports.append(report)
-        figures = figures_for(period, reports)
-        for project, report in zip(chunk, reports, strict=True):
-            yield _TableRow(project, found.get(project.pk), figures[report.pk])
-        done += len(chunk)
-        if progress:
-            progress(done, len(projects))
-
-
-def _sent(report: MonthlyReport | None) -> bool:
-    return report is not None and report.first_submitted_at is not None
-
-
-def _procedure(report: MonthlyReport | None, name: str) -> str:
-    return _choice_label(ProcedureStatus, getattr(report, name)) if report else ""
-
-
-def _planning_procedures(report: MonthlyReport | None) -> str:
-    parts = [
-        f"{label}：{_procedure(report, name)}"
-        for name, label in (("proc_land_planning", "用地规划"), ("proc_construction_planning", "建设规划"))
-        if report and getattr(report, name)
-    ]
-    return "；".join(parts)
-
-
-def _progress(report: MonthlyReport | None) -> str:
-    if report is None:
-        return ""
-    text = report.progress_text.strip()
-    if report.progress_percent is not None:
-        percent = f"形象进度{_percent_text(report.progress_percent)}"
-        text = f"{text}（{percent}）" if text else percent
-    return text
-
-
-def _start_table(title: str, columns, widths, period: ReportingPeriod, unit: Unit | None):
-    wb = Workbook()
-    ws = wb.active
-    ncols = len([leaf for label, subs in columns for leaf in (subs or [label])])
-    write_title_row(ws, title, ncols, row=TITLE_ROW)
-    write_unit_row(ws, ncols, row=UNIT_ROW, left_text=_unit_left_text(period, unit))
-    write_two_row_header(ws, columns, row=HEADER_ROW)
-    set_column_widths(ws, widths)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    return wb, ws, ncols
-
-
-def _write_row(ws, row: int, values: list) -> None:
-    style = {"border": BORDER, "alignment": DATA_ALIGNMENT}
-    for col, value in enumerate(values, start=1):
-        if isinstance(value, Decimal):
-            write_cell(ws, row, col, value, number_format=MONEY_FORMAT, style=style | {"alignment": NUMBER_ALIGNMENT})
-        elif isinstance(value, int):
-            write_cell(ws, row, col, value, style=style | {"alignment": NUMBER_ALIGNMENT})
-        elif value is None:
-            write_cell(ws, row, col, None, style=style)
-        else:
-            # Years, phone numbers and names are text even when they look like numbers.
-            write_text_cell(ws, row, col, value, style=style)
-
-
-def _finish(wb, ws, last_row: int, ncols: int) -> bytes:
-    if last_row >= FIRST_DATA_ROW:
-        ws.auto_filter.ref = f"A{HEADER_ROW + 1}:{get_column_letter(ncols)}{last_row}"
-    output = io.BytesIO()
-    wb.save(output)
-    return output.getvalue()
-
-
-def new_starts_table(
-    period: ReportingPeriod, unit: Unit | None = None, *, progress: Callable[[int, int], None] | None = None
-) -> bytes:
-    """新建（竣工）项目情况表: expected projects that started, completed or went into operation.
-
-    前期进展情况 comes from the month's report: 审批、核准、备案 ← proc_approval,
-    环评 ← proc_eia, 土地 ← proc_land, 规划 ← 用地规划 + 建设规划. The report's values
-    are shown whatever its review status; 备注 gives the stage, the actual start
-    date and "未报送" when the project has not been submitted this month.
-    """
-    wb, ws, ncols = _start_table(
-        table_title(NEW_STARTS, period.year), new_starts_columns(period.year), NEW_STARTS_WIDTHS, period, unit
-    )
-    projects = list(table_projects(period, NEW_START_STAGES, unit))
-    row = FIRST_DATA_ROW - 1
-    with translation.override("zh-hans"):
-        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
-            row = FIRST_DATA_ROW + serial - 1
-            project, report = item.project, item.report
-            notes = [project.get_stage_display()]
-            if report and report.actual_start_date:
-                notes.append(f"实际开工日期：{report.actual_start_date:%Y-%m-%d}")
-            if not _sent(report):
-                notes.append(NOT_SENT)
-            _write_row(
-                ws,
-                row,
-                [
-                    serial,
-                    project.name,
-                    project.get_sector_display(),
-                    project.owner_name,
-                    project.content_scale,
-                    project.location,
-                    _amount(project.total_investment),
-                    project.years_display,
-                    _amount(item.figures.annual_target),
-                    _procedure(report, "proc_approval"),
-                    _procedure(report, "proc_eia"),
-                    _procedure(report, "proc_land"),
-                    _planning_procedures(report),
-                    _progress(report),
-                    project.owner_contact_display,
-                    "；".join(notes),
-                ],
-            )
-    return _finish(wb, ws, row, ncols)
-
-
-def construction_table(
-    period: ReportingPeriod, unit: Unit | None = None, *, progress: Callable[[int, int], None] | None = None
-) -> bytes:
-    """在建项目进展情况表: expected projects under construction with the month's derived figures.
-
-    本月/累计/年度完成投资 are derived (`figures_for`: earlier months once sent,
-    this month as typed); {year}年计划完成投资 is the three-list annual target;
-    责任人 is the head of the responsible unit. The table has no 备注 column, so
-    a project not submitted this month has "（未报送）" after its 形象进度.
-    """
-    wb, ws, ncols = _start_table(
-        table_title(CONSTRUCTION, period.year), construction_columns(period.year), CONSTRUCTION_WIDTHS, period, unit
-    )
-    projects = list(table_projects(period, CONSTRUCTION_STAGES, unit))
-    row = FIRST_DATA_ROW - 1
-    with translation.override("zh-hans"):
-        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
-            row = FIRST_DATA_ROW + serial - 1
-            project, report, figures = item.project, item.report, item.figures
-            progress_text = _progress(report)
-            if not _sent(report):
-                progress_text = f"{progress_text}（{NOT_SENT}）" if progress_text else NOT_SENT
-            this_month = report.investment_this_month if report else None
-            _write_row(
-                ws,
-                row,
-                [
-                    serial,
-                    project.name,
-                    project.get_sector_display(),
-                    project.content_scale,
-                    project.years_display,
-                    project.location,
-                    _amount(project.total_investment),
-                    _amount(this_month),
-                    _amount(figures.cumulative),
-                    _amount(figures.year_to_date),
-                    progress_text,
-                    _procedure(report, "proc_land"),
-                    _procedure(report, "proc_approval"),
-                    _procedure(report, "proc_land_planning"),
-                    _procedure(report, "proc_construction_planning"),
-                    _procedure(report, "proc_eia"),
-                    _amount(figures.annual_target),
-                    project.commissioner,
-                    project.responsible_unit.name,
-                    project.responsible_unit.head_name,
-                    project.owner_name,
-                    project.owner_contact_display,
-                ],
-            )
-    return _finish(wb, ws, row, ncols)
-
-
-TABLE_WRITERS = {PLANNING: planning_table, NEW_STARTS: new_starts_table, CONSTRUCTION: construction_table}
-
-
-def official_table(key: str, period: ReportingPeriod, unit: Unit | None = None) -> bytes:
-    """One official table as bytes, for the web."""
-    return TABLE_WRITERS[key](period, unit)
-
-
-def write_official_tables(
-    period: ReportingPeriod, unit: Unit | None, out_dir, progress: Progress | None = None
-) -> list[Path]:
-    """Write the three tables into `out_dir` (created if missing); returns their paths.
-
-    `progress(percent, table name)` is called as the work advances (0–100).
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    count = len(TABLE_WRITERS)
-    for index, (key, writer) in enumerate(TABLE_WRITERS.items()):
-        name = TABLE_NAMES[key]
-
-        def table_progress(done: int, total: int, index=index, name=name) -> None:
-            if progress:
-                share = done / total if total else 1
-                progress(int((index + share) * 100 / count), name)
-
-        if progress:
-            progress(int(index * 100 / count), name)
-        path = out / table_filename(period, key, unit)
-        path.write_bytes(writer(period, unit, progress=table_progress))
-        paths.append(path)
-    if progress:
-        progress(100, "")
-    return paths
-
-
-def official_tables_zip_name(period: ReportingPeriod, unit: Unit | None) -> str:
-    scope = _file_part(unit.name) if unit else DISTRICT
-    return f"{period.year}-{period.month:02d}_重点项目月报三表_{scope}.zip"
-
-
-# =========================================================================
-# 3. The export job: the whole district's tables in the background
-# =========================================================================
-
-
-def export_job_start(*, user, period: ReportingPeriod, unit: Unit | None = None) -> ExportJob:
-    """Queue the three tables as a zip; the worker starts once the job is committed."""
-    from .tasks import run_export_job
-
-    job = ExportJob.objects.create(
-        user=user,
-        kind=ExportJob.Kind.OFFICIAL_TABLES,
-        params={"year": period.year, "month": period.month, "unit": unit.pk if unit else None},
-    )
-    transaction.on_commit(lambda: run_export_job.delay(job.pk))
-    return job
-
-
-def inventory_export_start(*, user, query: str, year: int) -> ExportJob:
-    """Queue a large inventory export (前期项目谋划表 of the projects the user sees, with the list's filters)."""
-    from .tasks import run_export_job
-
-    job = ExportJob.objects.create(user=user, kind=ExportJob.Kind.INVENTORY, params={"query": query, "year": year})
-    transaction.on_commit(lambda: run_export_job.delay(job.pk))
-    return job
-
-
-def _write_inventory(job: ExportJob, report_progress) -> None:
-    from django.http import QueryDict
-
-    from projects.filters import filters_from_query
-    from projects.selectors import project_list
-
-    filters = filters_from_query(QueryDict(job.params.get("query", "")))
-    report_progress(10, "")
-    content = export_planning_table(project_list(job.user, filters), int(job.params["year"]))
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    job.file.save(f"前期项目谋划表-{stamp}.xlsx", File(io.BytesIO(content)), save=False)
-
-
-def export_job_run(job_id: int, *, now: datetime.datetime | None = None) -> bool:
-    """Run a queued job once: claimed by a conditional update, so a second run (or a second worker) does nothing.
-
-    A job left running longer than ExportJob.STALE_AFTER lost its worker and is
-    claimed again. Returns whether this call did the work.
-    """
-    from .services import period_get_or_create
-
-    now = now or timezone.now()
-    claimable = Q(status=ExportJob.Status.QUEUED) | Q(
-        status=ExportJob.Status.RUNNING, started_at__lt=now - ExportJob.STALE_AFTER
-    )
-    claimed = ExportJob.objects.filter(claimable, pk=job_id).update(
-        status=ExportJob.Status.RUNNING, started_at=now, progress=0, message=""
-    )
-    if not claimed:
-        return False
-    job = ExportJob.objects.get(pk=job_id)
-    running = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, started_at=now)
-
-    def report_progress(percent: int, message: str) -> None:
-        # Never backwards, never past 99 before the file is there.
-        running.filter(progress__lt=min(percent, 99)).update(progress=min(percent, 99), message=message)
-
-    try:
-        if job.kind == ExportJob.Kind.INVENTORY:
-            _write_inventory(job, report_progress)
-            finished = running.update(
-                status=ExportJob.Status.DONE, progress=100, message="", file=job.file.name, finished_at=timezone.now()
-            )
-            if not finished:
-                job.file.delete(save=False)
-            return True
-        period = period_get_or_create(year=int(job.params["year"]), month=int(job.params["month"]))
-        unit = Unit.objects.get(pk=job.params["unit"]) if job.params.get("unit") else None
-        with tempfile.TemporaryDirectory(prefix="ganzhou-export-") as tmp:
-            paths = write_official_tables(period, unit, Path(tmp) / "tables", progress=report_progress)
-            archive = Path(tmp) / "tables.zip"
-            with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
-                for path in paths:
-                    out.write(path, arcname=path.name)
-            with archive.open("rb") as handle:
-                job.file.save(official_tables_zip_name(period, unit), File(handle), save=False)
-        finished = running.update(
-            status=ExportJob.Status.DONE, progress=100, message="", file=job.file.name, finished_at=timezone.now()
-        )
-        if not finished:  # claimed again meanwhile as stale: that run's file wins
-            job.file.delete(save=False)
-    except Exception:
-        logger.exception("export job %s failed", job_id)
-        with translation.override("zh-hans"):
-            message = _("The export failed. Please try again; if it fails again, tell the administrator.")
-        running.update(status=ExportJob.Status.FAILED, message=message, finished_at=timezone.now())
-    return True

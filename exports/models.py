@@ -1,8 +1,10 @@
-"""Background exports (the whole district's official tables) with visible progress.
+"""Background exports with visible progress: one ExportJob per file a user asked for.
 
 An ExportJob is operational state, not a record of the monthly cycle: it has no
 history table, so the worker may move it along with conditional updates
 (`filter(pk=…, status=…).update(…)`), which is how a job is claimed exactly once.
+What a job writes is decided by its `kind`, a key of the export registry
+(exports/registry.py); the model knows no kind itself.
 """
 
 import datetime
@@ -12,16 +14,14 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import registry
+
 
 def export_path(instance, filename):
     return f"exports/{instance.created_at:%Y/%m}/{instance.user_id}/{filename}"
 
 
 class ExportJob(models.Model):
-    class Kind(models.TextChoices):
-        OFFICIAL_TABLES = "official_tables", _("Official monthly tables")
-        INVENTORY = "inventory", _("Project inventory (planning table)")
-
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
@@ -34,7 +34,7 @@ class ExportJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="export_jobs"
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
@@ -51,7 +51,13 @@ class ExportJob(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}"
+        return f"{self.kind_label} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        """The registered kind's label; the bare key for a kind no app registers (any more)."""
+        export = registry.get(self.kind)
+        return str(export.label) if export else self.kind
 
     @property
     def is_finished(self) -> bool:
