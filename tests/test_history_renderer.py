@@ -214,4 +214,4 @@ def test_queries_do_not_grow_with_the_history(django_assert_max_num_queries, drc
     with django_assert_max_num_queries(6):
         events = render(many, many_problem)
     assert len(events) == 26
-    assert {event.actor for event in events} == {"刘洋", "陈区长", "系统：未署名的写入"}  # factories name no one
+    assert {event.actor for event in events} == {"刘洋", "陈区长", "系统：未注明操作人"}  # factories name no one
