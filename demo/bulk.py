@@ -140,7 +140,7 @@ class Timeline:
         state = {"id": self.row["id"]}
         for n, (at, user_id, changes, reason) in enumerate(sorted(self.events, key=lambda event: event[0])):
             state.update(changes)
-            yield history_row(dict(state), at, user_id, "~" if n else "+", reason)
+            yield history_row(state, at, user_id, "~" if n else "+", reason)  # a new dict each time
 
 
 def write_timelines(
