@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "funding",
     "notifications",
 ]
+# The demo-data app (`seed_demo`, `bootstrap_demo`): for development, `make run` and the tests, never in
+# production (DEBUG=0), where its commands, and `seed_demo --reset` that recreates the database, must not exist.
+ENABLE_DEMO = env_bool("ENABLE_DEMO", DEBUG)
+if ENABLE_DEMO:
+    INSTALLED_APPS.append("demo")
 
 # Change reasons are sentences (a returned report's reason, a moved deadline's), not 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -1,11 +1,12 @@
-"""Fill the database with reproducible demo data (see projects/demo.py)."""
+"""Fill the database with reproducible demo data (see demo/seed.py)."""
 
 import datetime
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import demo
+from demo.common import BATCH_SIZE, DEFAULT_MONTHS, DEFAULT_PROJECTS, DEFAULT_SEED
+from demo.seed import SeedRefused, seed_demo
 
 
 def _date(value) -> datetime.date:
@@ -23,22 +24,22 @@ class Command(BaseCommand):
         "their lists, three-list plans and a history spread over M months, with M months of monthly reports "
         "up to --today, the problem ledger and three months of warnings. Units and accounts are "
         "get-or-create; projects are only generated into a database without projects (use --reset to "
-        "delete the existing ones first). Same arguments, same data."
+        "recreate the database first). Same arguments, same data."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--projects", type=int, default=demo.DEFAULT_PROJECTS, help="number of projects (300)")
+        parser.add_argument("--projects", type=int, default=DEFAULT_PROJECTS, help="number of projects (300)")
         parser.add_argument(
-            "--months", type=int, default=demo.DEFAULT_MONTHS, help="months of history up to --today (12)"
+            "--months", type=int, default=DEFAULT_MONTHS, help="months of history up to --today (12)"
         )
         parser.add_argument("--today", type=_date, default=None, help="YYYY-MM-DD (default: today in Asia/Shanghai)")
-        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed (2026)")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (2026)")
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="delete ALL existing projects (with their lists, plans, reports, ledger, warnings and history) first",
+            help="recreate the database first (drop every table and migrate): ALL existing data goes",
         )
-        parser.add_argument("--batch-size", type=int, default=demo.BATCH_SIZE, help="rows per INSERT (2000)")
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="rows per INSERT (2000)")
 
     def handle(self, *args, **options):
         if options["projects"] < 0:
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         verbose = options["verbosity"] >= 2
         started = time.monotonic()
         try:
-            ctx = demo.seed_demo(
+            ctx = seed_demo(
                 projects=options["projects"],
                 months=options["months"],
                 # call_command() passes keyword options through without the parser's type conversion.
@@ -58,7 +59,7 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 log=(lambda message: self.stdout.write(f"  {message}")) if verbose else (lambda message: None),
             )
-        except demo.SeedRefused as error:
+        except SeedRefused as error:
             raise CommandError(str(error)) from error
         counts = ", ".join(f"{value} {name}" for name, value in ctx.counts.items())
         self.stdout.write(

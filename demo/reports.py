@@ -1,14 +1,16 @@
 """Demo monthly reports for `seed_demo`: the last `months` months of reporting up to `today` (seed 000 §1.1).
 
-The same two layers as projects/demo.py:
+The same two layers as `demo.inventory`:
 
 - pure generators: `generate_periods` (the months and their deadlines, one
   past deadline moved for a holiday) and `generate_reports` (a report for
   every project expected in each month, with its figures, its review trail and
   the problems it raises), computed from the project, list and plan specs of
   the seed, without queries. Reports draw from their own random stream;
-- the writer `write_reports` bulk-inserts periods, reports, review actions and
-  problems with their history; `delete_reports` is the reset.
+- the writer `seed_reports` writes periods, reports, review actions and
+  problems with their history through `demo.bulk`: each report in its final
+  state with a history row per event, made by the account that acted (the
+  unit's reporter who saved and submitted, DRC who returned and accepted).
 
 What the months look like. Most units report a few days before the 20th and
 some a day or few late; DRC accepts most within days and returns a few, which
@@ -22,56 +24,62 @@ are often zero (冬季停工); cumulative investment never exceeds the total.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from itertools import islice
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
-from django.db import connection, models, transaction
-from simple_history.utils import get_history_manager_for_model
 
-from projects.demo import (
-    CENT,
-    DEFAULT_SEED,
-    EntrySpec,
-    PlanSpec,
-    ProjectSpec,
-    SeedContext,
-    _at,
-    _bulk_create_with_timeline,
-    _explicit_timestamps,
-    _random_day,
-    _with_history_attrs,
-    reporter_username,
-)
-from projects.models import ZERO, ListKind, Stage
-
-from .models import (
+from dispatch.models import (
     DEADLINE_DAY,
     PROCEDURE_FIELDS,
     SHANGHAI,
     MonthlyReport,
-    ProblemCategory,
     ProcedureStatus,
     ReportedProblem,
     ReportingPeriod,
-    ReportPhoto,
     ReportStatus,
     ReviewAction,
-    SiteVerification,
-    SolvingLevel,
     StartStatus,
     Timeliness,
     default_deadline,
 )
+from projects.models import ZERO, ListKind, Stage
 
-DRC_USER = "drc"
+from .bulk import Timeline, blank_row, values_of, write_timelines
+from .common import (
+    CENT,
+    DEFAULT_SEED,
+    DRC_USER,
+    moment_on,
+    month_key,
+    random_day,
+    reporter_username,
+    review_moment,
+    seed_now,
+)
+from .data import (
+    COMPLETED_TEXTS,
+    DEADLINE_MOVES,
+    KIND_OF_TEMPLATE,
+    LEVEL_WEIGHTS,
+    NOT_STARTED_TEXTS,
+    OTHER_MOVE,
+    OVER_PLAN,
+    PROBLEM_WEIGHTS,
+    PROGRESS_TEXTS,
+    REPORTED_PROBLEMS,
+    RETURN_REASONS,
+    WINTER_STOP_TEXTS,
+    WRONG_TEXT,
+    ZERO_REASONS,
+)
+from .inventory import EntrySpec, PlanSpec, ProjectSpec, SeedContext
+
 CHUNK = 20000  # reports generated and written at a time: bounds the memory at 50,000 projects
 WINTER = (12, 1, 2)
 PERCENT = Decimal("0.1")
@@ -86,26 +94,9 @@ DONE, IN_PROGRESS, NOT_STARTED, NOT_NEEDED = (
     ProcedureStatus.NOT_NEEDED,
 )
 
-
-def seed_now(today: datetime.date) -> datetime.datetime:
-    """The moment the demo stands at: 10:00 on `today`. Nothing later has happened."""
-    return datetime.datetime.combine(today, datetime.time(10, 0), tzinfo=SHANGHAI)
-
-
-def month_key(year: int, month: int) -> int:
-    return year * 12 + month
-
-
 # ---------------------------------------------------------------------------
 # Periods
 # ---------------------------------------------------------------------------
-
-# A moved deadline, by preference: October (National Day), February (Spring Festival), else the last past month.
-DEADLINE_MOVES = {
-    10: (23, "国庆假期顺延：{year}年10月项目进展报送截止时间顺延至10月23日"),
-    2: (24, "春节假期顺延：{year}年2月项目进展报送截止时间顺延至2月24日"),
-}
-OTHER_MOVE = (22, "项目管理系统升级维护，{year}年{month}月报送截止时间顺延至{month}月22日")
 
 
 @dataclass(frozen=True)
@@ -142,7 +133,7 @@ def generate_periods(*, today: datetime.date, months: int, seed: int = DEFAULT_S
     )
     specs = []
     for day in days:
-        created = _at(day, rng, 8, 8)
+        created = moment_on(day, rng, 8, 8)
         spec = PeriodSpec(day.year, day.month, default_deadline(day.year, day.month), created_at=created)
         if day == moved:
             new_day, note = DEADLINE_MOVES.get(day.month, OTHER_MOVE)
@@ -150,7 +141,7 @@ def generate_periods(*, today: datetime.date, months: int, seed: int = DEFAULT_S
                 spec,
                 deadline=datetime.datetime(day.year, day.month, new_day, 23, 59, 59, tzinfo=SHANGHAI),
                 deadline_note=note.format(year=day.year, month=day.month),
-                moved_at=_at(_random_day(rng, day.replace(day=8), day.replace(day=12)), rng, 9, 11),
+                moved_at=moment_on(random_day(rng, day.replace(day=8), day.replace(day=12)), rng, 9, 11),
             )
         specs.append(spec)
     return specs
@@ -174,140 +165,6 @@ def expected_project_indexes(entries: Iterable[EntrySpec], period: PeriodSpec) -
 # ---------------------------------------------------------------------------
 # What the reports say
 # ---------------------------------------------------------------------------
-
-# Which kind of works a project template is (for the progress texts); the rest are buildings.
-WORKS = {
-    "field": ("farmland", "seed_base", "summer_veg", "desertification", "wetland"),
-    "linear": (
-        "water_saving",
-        "rural_water",
-        "flood_control",
-        "irrigation_district",
-        "sewer_town",
-        "rural_sewage",
-        "rain_sewer",
-        "heating",
-        "gas",
-        "rural_road",
-        "highway",
-        "back_lanes",
-        "5g",
-    ),
-    "energy": ("solar", "wind", "storage", "hybrid"),
-}
-KIND_OF_TEMPLATE = {template: kind for kind, templates in WORKS.items() for template in templates}
-# Physical progress by kind of works: (up to percent, texts), {p} is the percent.
-PROGRESS_TEXTS = {
-    "building": [
-        (15, ["完成场地平整和施工临建，正在进行基础土方开挖", "桩基工程施工中，完成基础工程量的{p}%"]),
-        (
-            40,
-            ["基础工程已完成，主体结构施工中，完成主体工程量的{p}%", "主体结构施工至第{floor}层，钢筋模板工程同步推进"],
-        ),
-        (70, ["主体结构已封顶，正在进行砌体和机电安装工程", "正在进行二次结构施工及水电暖管线预埋，完成{p}%"]),
-        (90, ["正在进行内外装饰装修和设备安装", "外墙保温及室内装修基本完成，正在进行室外配套工程"]),
-        (101, ["正在进行室外管网、道路及绿化等附属工程，准备竣工验收", "设备安装调试基本完成，正在开展竣工验收准备"]),
-    ],
-    "field": [
-        (15, ["完成项目区测量放线，正在进行土地平整", "施工队伍和机械已进场，正在进行场地清理和土地平整"]),
-        (40, ["完成土地平整，正在铺设输配水管道，完成工程量的{p}%", "田间工程全面施工，完成工程量的{p}%"]),
-        (70, ["田间道路和渠系建筑物施工中，完成工程量的{p}%", "管网铺设基本完成，正在进行首部枢纽和配套设施建设"]),
-        (90, ["主体工程基本完成，正在进行附属设施和防护林建设", "正在进行田间道路硬化和设备调试"]),
-        (101, ["工程已基本完工，正在进行竣工前自查和资料整理", "已完成全部建设内容，正在组织初步验收"]),
-    ],
-    "linear": [
-        (15, ["完成施工测量放线和临时便道，正在进行沟槽（路基）开挖", "施工单位已进场，正在进行管材和材料进场检验"]),
-        (40, ["管线（路基）工程施工中，完成设计工程量的{p}%", "完成沟槽开挖和管道铺设约{p}%，同步进行检查井砌筑"]),
-        (70, ["主体工程完成{p}%，正在同步进行附属构筑物施工", "管道（路面）主体工程大面积施工，完成工程量的{p}%"]),
-        (90, ["主体工程基本完成，正在进行路面恢复和附属设施施工", "正在进行管道试压和闭水试验，附属设施施工中"]),
-        (101, ["工程已基本完工，正在进行试运行和竣工验收准备", "已完成全部主体工程，正在进行扫尾和资料整理"]),
-    ],
-    "energy": [
-        (15, ["完成场平和施工道路，正在进行基础施工", "施工单位已进场，正在进行桩基和场区道路施工"]),
-        (40, ["基础施工完成{p}%，支架（塔筒）及设备陆续进场", "完成桩基施工，正在进行支架安装"]),
-        (70, ["设备安装完成{p}%，升压站土建工程施工中", "组件（风机）安装持续推进，升压站主体已完成"]),
-        (90, ["设备安装基本完成，正在进行集电线路和升压站电气安装", "升压站电气设备安装调试中，送出线路施工中"]),
-        (101, ["已完成设备安装，正在开展调试及并网前验收", "已具备并网条件，正在办理并网手续"]),
-    ],
-}
-NOT_STARTED_TEXTS = [
-    "施工图设计已完成，正在办理施工许可，计划{m}月开工",
-    "施工单位已确定，正在进行开工前准备，计划{m}月开工建设",
-    "正在开展施工招标，计划{m}月开工建设",
-]
-WINTER_STOP_TEXTS = [
-    "冬季停工，已做好成品保护和安全防护，形象进度完成{p}%，计划{m}月复工",
-    "受低温天气影响冬季停工，现场安排专人值守，计划{m}月复工",
-]
-COMPLETED_TEXTS = ["项目已竣工，正在办理竣工验收和结算", "项目已竣工验收并投入使用"]
-ZERO_REASONS = {
-    "winter": ["冬季停工", "冬季停工，计划{m}月复工", "受冬季低温天气影响停工"],
-    "not_started": ["项目尚未开工，正在办理施工许可等开工前手续", "项目尚未开工，正在开展施工招标"],
-    "completed": ["项目已竣工，本月无新增投资", "项目已竣工验收，正在办理竣工结算"],
-    "pause": [
-        "本月以设备调试和内业资料整理为主，未形成新的实物工作量",
-        "本月主要开展设计变更审查，现场暂停施工",
-    ],
-    "finished": ["项目投资已全部完成，本月无新增投资"],
-}
-OVER_PLAN = [
-    "施工进度加快，提前完成年度投资计划，超出部分为下年度计划提前实施",
-    "受设备集中到货影响，本年度完成投资超出年度计划",
-]
-WRONG_TEXT = ["正在施工", "按计划推进", "施工中"]
-# What DRC returns a report for, and which part of the first submission was wrong (chosen only where the
-# report has that part; "" none).
-RETURN_REASONS = [
-    ("形象进度描述过于简单，请补充主体工程完成情况和下月计划后重新报送", "progress_text"),
-    ("零投资说明不充分，请补充停工原因和复工计划", "zero_reason"),
-    ("本月完成投资与统计部门联网直报数据不一致，请核实", ""),
-    ("实际开工日期与施工许可证载明日期不一致，请核实", "start_date"),
-]
-PROBLEMS = {
-    ProblemCategory.LAND: [
-        "用地指标未落实，需协调自然资源部门调剂解决",
-        "项目用地涉及永久基本农田，调规手续尚未完成",
-        "建设用地征收报批尚未获批，影响施工进场",
-        "林地、草地征占用手续办理缓慢",
-    ],
-    ProblemCategory.FUNDS: [
-        "专项债资金未到位，影响工程款支付",
-        "中央预算内资金尚未下达，项目资金缺口约{n}万元",
-        "企业融资未落实，银行贷款审批进展缓慢",
-        "地方配套资金未落实，施工单位垫资压力大",
-    ],
-    ProblemCategory.APPROVALS: [
-        "环评批复滞后，影响开工建设",
-        "施工图审查未通过，施工许可无法办理",
-        "水资源论证报告尚未批复",
-        "节能审查意见尚未取得",
-    ],
-    ProblemCategory.DEMOLITION: [
-        "征地拆迁补偿未谈妥，{h}户群众对补偿标准有异议",
-        "地上附着物清表工作未完成，影响施工作业面",
-        "涉及坟墓迁移{h}座，群众工作难度大",
-    ],
-    ProblemCategory.UTILITIES: [
-        "施工用电未接入，需协调供电公司加快办理",
-        "施工用水未接通，需协调水务部门解决",
-        "电网接入系统方案尚未获批，影响并网",
-        "天然气管网接入方案未批复",
-    ],
-    ProblemCategory.OTHER: [
-        "受原材料价格上涨影响，施工单位人员机械投入不足，进度滞后",
-        "设计变更尚未审定，部分工程暂停施工",
-    ],
-}
-PROBLEM_WEIGHTS = {
-    ProblemCategory.LAND: 3,
-    ProblemCategory.FUNDS: 4,
-    ProblemCategory.APPROVALS: 3,
-    ProblemCategory.DEMOLITION: 2,
-    ProblemCategory.UTILITIES: 2,
-    ProblemCategory.OTHER: 1,
-}
-LEVEL_WEIGHTS = {SolvingLevel.UNIT: 2, SolvingLevel.DEPARTMENT: 4, SolvingLevel.DRC: 3, SolvingLevel.DISTRICT: 1}
-
 
 def _text_for(kind: str, percent: Decimal, rng: random.Random) -> str:
     for upper, texts in PROGRESS_TEXTS[kind]:
@@ -504,7 +361,7 @@ def _content(
         chance = 0.012 + (0.04 if track.factor < Decimal("0.9") else 0) + (0.06 if stopped else 0)
         if rng.random() < chance:
             category = rng.choices(list(PROBLEM_WEIGHTS), weights=list(PROBLEM_WEIGHTS.values()))[0]
-            description = rng.choice(PROBLEMS[category]).format(
+            description = rng.choice(REPORTED_PROBLEMS[category]).format(
                 n=max(10, int(total * Decimal("0.1"))), h=rng.randint(3, 40)
             )
             level = rng.choices(list(LEVEL_WEIGHTS), weights=list(LEVEL_WEIGHTS.values()))[0]
@@ -589,12 +446,6 @@ def _moment_between(rng: random.Random, start: datetime.datetime, end: datetime.
     return low + datetime.timedelta(seconds=rng.randint(1, max(1, int((high - low).total_seconds()) - 1)))
 
 
-def _review_moment(rng: random.Random, after: datetime.datetime, low: int, high: int) -> datetime.datetime:
-    """A working-hours moment `low`-`high` days after `after`."""
-    day = after.astimezone(SHANGHAI).date()
-    return _at(_random_day(rng, day + datetime.timedelta(days=low), day + datetime.timedelta(days=high)), rng)
-
-
 def generate_reports(
     projects: list[ProjectSpec],
     entries: Iterable[EntrySpec],
@@ -660,10 +511,10 @@ def generate_reports(
                     moment = _moment_between(rng, deadline, now)
                 elif mode[code] == "late":
                     day = period.first_day.replace(day=DEADLINE_DAY + rng.randint(1, 5))
-                    moment = _at(day, rng)
+                    moment = moment_on(day, rng)
                 else:
                     day = period.first_day.replace(day=max(3, target_day[code] - rng.randint(0, spread)))
-                    moment = _at(day, rng)
+                    moment = moment_on(day, rng)
                 if moment is not None and moment < earliest[index]:
                     moment = earliest[index] + datetime.timedelta(minutes=rng.randint(20, 600))
                 if moment is not None and moment >= now:
@@ -742,7 +593,7 @@ def _review(
         "submitted_by": reporter,
     }
     events = [EventSpec(Action.SUBMIT, moment, reporter, submit)]
-    review = _review_moment(rng, moment, 1, 4)
+    review = review_moment(rng, moment, 1, 4)
     if review >= now:
         return events
     if not returned:
@@ -751,7 +602,7 @@ def _review(
     events.append(
         EventSpec(Action.RETURN, review, DRC_USER, {"status": ReportStatus.RETURNED, "return_reason": reason}, reason)
     )
-    resubmit = _review_moment(rng, review, 1, 3)
+    resubmit = review_moment(rng, review, 1, 3)
     if waiting or resubmit >= now:
         return events
     corrected = {name: values[name] for name in wrong}
@@ -763,11 +614,12 @@ def _review(
             {**corrected, "status": ReportStatus.RESUBMITTED, "submitted_at": resubmit, "submitted_by": reporter},
         )
     )
-    accept = _review_moment(rng, resubmit, 1, 2)
+    accept = review_moment(rng, resubmit, 1, 2)
     if accept >= now:
         return events
     changes = {"status": ReportStatus.ACCEPTED, "accepted_at": accept, "accepted_by": DRC_USER, "return_reason": ""}
     return [*events, EventSpec(Action.ACCEPT, accept, DRC_USER, changes)]
+
 
 
 # ---------------------------------------------------------------------------
@@ -775,50 +627,59 @@ def _review(
 # ---------------------------------------------------------------------------
 
 
-def _write_periods(ctx: SeedContext) -> dict[int, ReportingPeriod]:
-    """The months of the window, opened by DRC; periods that already exist (opened on a page) are kept."""
+def _write_periods(ctx: SeedContext) -> dict[int, tuple[PeriodSpec, int]]:
+    """The months of the window, opened by DRC (a moved deadline a later change with its reason); periods
+    that already exist (opened on a page) are kept. Returns each month's spec and period id by month key."""
     specs = generate_periods(today=ctx.today, months=ctx.months, seed=ctx.seed)
     existing = {p.key: p for p in ReportingPeriod.objects.filter(year__gte=specs[0].year, year__lte=specs[-1].year)}
-    objs, first_states, changes = [], [], []
+    drc = ctx.drc.pk
+    created = {}
     for spec in specs:
         if spec.key in existing:
             continue
-        obj = ReportingPeriod(
-            year=spec.year, month=spec.month, deadline=spec.deadline, deadline_note=spec.deadline_note
-        )
-        first = copy.copy(obj)
-        first.deadline, first.deadline_note = default_deadline(spec.year, spec.month), ""
-        first_states.append(_with_history_attrs(first, at=spec.created_at, user=ctx.drc))
+        opened = ReportingPeriod(year=spec.year, month=spec.month, deadline=default_deadline(spec.year, spec.month))
+        timeline = Timeline.entered(spec.created_at, drc, values_of(opened))
         if spec.moved_at:
-            changes.append(_with_history_attrs(obj, at=spec.moved_at, user=ctx.drc, reason=spec.deadline_note))
-        objs.append(obj)
-    _bulk_create_with_timeline(ctx, ReportingPeriod, objs, first_states, changes)
-    ctx.counts["reporting periods"] = len(objs)
-    created = {obj.key: obj for obj in objs}
-    return {spec.key: existing.get(spec.key) or created[spec.key] for spec in specs}
+            timeline.change(
+                spec.moved_at,
+                drc,
+                change_reason=spec.deadline_note,
+                deadline=spec.deadline,
+                deadline_note=spec.deadline_note,
+            )
+        created[spec.key] = (spec, timeline)
+    write_timelines(ReportingPeriod, [timeline for _spec, timeline in created.values()], batch_size=ctx.batch_size)
+    ctx.counts["reporting periods"] = len(created)
+    periods = {}
+    for spec in specs:
+        if spec.key in created:
+            periods[spec.key] = (spec, created[spec.key][1].row["id"])
+        else:
+            kept = existing[spec.key]
+            periods[spec.key] = (PeriodSpec(kept.year, kept.month, kept.deadline, kept.deadline_note), kept.pk)
+    return periods
 
 
-def write_reports(ctx: SeedContext) -> None:
+def seed_reports(ctx: SeedContext) -> None:
     """Periods, then every expected project's monthly report with its review trail and problems, with history."""
     periods = _write_periods(ctx)
-    period_specs = [
-        PeriodSpec(p.year, p.month, p.deadline, p.deadline_note) for p in sorted(periods.values(), key=lambda p: p.key)
-    ]
+    period_specs = [spec for spec, _id in sorted(periods.values(), key=lambda item: item[0].key)]
     specs = generate_reports(
         ctx.project_specs, ctx.entry_specs, ctx.plan_specs, period_specs, today=ctx.today, seed=ctx.seed
     )
     for key in ("reports", "review actions", "reported problems"):
         ctx.counts[key] = 0
+    period_ids = {key: pk for key, (_spec, pk) in periods.items()}
     while chunk := list(islice(specs, CHUNK)):
-        _write_chunk(ctx, chunk, periods)
+        _write_chunk(ctx, chunk, period_ids)
 
 
 USER_FIELDS = {"submitted_by": "submitted_by_id", "accepted_by": "accepted_by_id"}
 
 
-def _write_chunk(ctx: SeedContext, specs: list[ReportSpec], periods: dict[int, ReportingPeriod]) -> None:
-    """Reports in their final state, a history row for each of their events, and the review actions and
-    problems with theirs."""
+def _write_chunk(ctx: SeedContext, specs: list[ReportSpec], period_ids: dict[int, int]) -> None:
+    """Reports in their final state with a history row for each of their events, made by the event's user;
+    the review actions and problems with theirs."""
     user_ids = {name: user.pk for name, user in ctx.users.items()}
 
     def attnames(changes: dict) -> dict:
@@ -827,140 +688,50 @@ def _write_chunk(ctx: SeedContext, specs: list[ReportSpec], periods: dict[int, R
             for name, value in changes.items()
         }
 
-    blank = {f.attname: f.get_default() for f in MonthlyReport._meta.concrete_fields if f.attname != "id"}
+    blank = blank_row(MonthlyReport)
     reports = []
     for spec in specs:
-        row = {
-            **blank,
-            "period_id": periods[month_key(spec.year, spec.month)].pk,
-            "project_id": ctx.projects[spec.project_index].pk,
-            "unit_id": ctx.units[spec.unit_code].pk,
-        }
-        reports.append({**row, **attnames(spec.state), "updated_at": spec.events[-1].at})
-    _insert(MonthlyReport, reports, ctx.batch_size, with_ids=True)
-
-    history, actions, action_stamps, problems, problem_stamps = [], [], [], [], []
-    for spec, report in zip(specs, reports, strict=True):
-        state = {
-            **blank,
-            **{name: report[name] for name in ("id", "period_id", "project_id", "unit_id")},
-        }
+        report = Timeline()
         for n, event in enumerate(spec.events):
-            state.update(attnames(event.changes))
-            state["updated_at"] = event.at
-            user_id = user_ids[event.user]
-            history.append(_history_row(state, event.at, user_id, "~" if n else "+", event.reason))
-            if event.action in REVIEW_ACTIONS:
-                actions.append(
-                    {
-                        "report_id": report["id"],
-                        "action": event.action,
-                        "reason": event.reason,
-                        "acting_user_id": user_id,
-                        "created_at": event.at,
-                    }
-                )
-                action_stamps.append((event.at, user_id))
-        for problem in spec.problems:
-            problems.append(
-                {
-                    "report_id": report["id"],
-                    "category": problem.category,
-                    "description": problem.description,
-                    "level": problem.level,
+            changes = {**attnames(event.changes), "updated_at": event.at}
+            if n == 0:
+                changes = {
+                    **blank,
+                    "period_id": period_ids[month_key(spec.year, spec.month)],
+                    "project_id": ctx.project_ids[spec.project_index],
+                    "unit_id": ctx.units[spec.unit_code].pk,
+                    **changes,
                 }
-            )
-            # Entered with the figures: at the first save or submission.
-            problem_stamps.append((spec.events[1].at, user_ids[spec.events[1].user]))
-    if _history_enabled():
-        _insert(MonthlyReport.history.model, history, ctx.batch_size)
-    _insert_with_history(ReviewAction, actions, action_stamps, ctx.batch_size)
-    _insert_with_history(ReportedProblem, problems, problem_stamps, ctx.batch_size)
+            report.change(event.at, user_ids[event.user], change_reason=event.reason, **changes)
+        reports.append(report)
+    write_timelines(MonthlyReport, reports, batch_size=ctx.batch_size)
+
+    actions, problems = [], []
+    for spec, report in zip(specs, reports, strict=True):
+        report_id = report.row["id"]
+        for event in spec.events:
+            if event.action in REVIEW_ACTIONS:
+                user_id = user_ids[event.user]
+                row = {
+                    "report_id": report_id,
+                    "action": event.action,
+                    "reason": event.reason,
+                    "acting_user_id": user_id,
+                    "created_at": event.at,
+                }
+                actions.append(Timeline.entered(event.at, user_id, row))
+        # Entered with the figures: at the first save or submission, by who made it.
+        entered = spec.events[1] if spec.problems else None
+        for problem in spec.problems:
+            row = {
+                "report_id": report_id,
+                "category": problem.category,
+                "description": problem.description,
+                "level": problem.level,
+            }
+            problems.append(Timeline.entered(entered.at, user_ids[entered.user], row))
+    write_timelines(ReviewAction, actions, batch_size=ctx.batch_size)
+    write_timelines(ReportedProblem, problems, batch_size=ctx.batch_size)
     ctx.counts["reports"] += len(reports)
     ctx.counts["review actions"] += len(actions)
     ctx.counts["reported problems"] += len(problems)
-
-
-def _history_row(values: dict, at: datetime.datetime, user_id: int, kind: str, reason: str = "") -> dict:
-    """The row simple-history writes for an object in the state `values`."""
-    return {
-        **values,
-        "history_date": at,
-        "history_type": kind,
-        "history_user_id": user_id,
-        "history_change_reason": reason[:100] or None,
-    }
-
-
-def _insert_with_history(
-    model: type[models.Model], rows: list[dict], stamps: list[tuple[datetime.datetime, int]], batch_size: int
-) -> None:
-    """Insert `rows` and their "+" history rows, each stamped (history date, history user id)."""
-    _insert(model, rows, batch_size, with_ids=True)
-    if not _history_enabled():
-        return
-    history = [_history_row(row, at, user_id, "+") for row, (at, user_id) in zip(rows, stamps, strict=True)]
-    _insert(get_history_manager_for_model(model).model, history, batch_size)
-
-
-def _history_enabled() -> bool:
-    return getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
-
-
-def _can_copy(cursor) -> bool:
-    return connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy")  # psycopg 3
-
-
-def _insert(model: type[models.Model], rows: list[dict], batch_size: int, *, with_ids: bool = False) -> None:
-    """Insert plain rows (attname -> value) of `model` or of a historical model; `with_ids` fills in each row's id.
-
-    PostgreSQL: COPY, with ids drawn from the table's sequence. At 50,000 projects the reports, review actions
-    and their history are 1.8 million rows: bulk_create took over 2.5 minutes for them (~100 µs a row preparing
-    values), COPY takes seconds. Elsewhere (SQLite for `make run`): bulk_create. Neither sends signals, like
-    the bulk_create_with_history of the other writers; the history rows are those simple-history would write.
-    """
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
-    with connection.cursor() as cursor:
-        if _can_copy(cursor):
-            table = model._meta.db_table
-            if with_ids:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [table, model._meta.pk.column, len(rows)],
-                )
-                for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-                    row["id"] = pk
-            quote = connection.ops.quote_name
-            sql = f"COPY {quote(table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-            attnames = [f.attname for f in fields]
-            with cursor.cursor.copy(sql) as writer:
-                for row in rows:
-                    writer.write_row([row[name] for name in attnames])
-            return
-    objs = [model(**row) for row in rows]
-    with _explicit_timestamps(model):
-        model._default_manager.bulk_create(objs, batch_size=batch_size)
-    if with_ids:
-        for row, obj in zip(rows, objs, strict=True):
-            if obj.pk is None:
-                raise RuntimeError(f"{connection.vendor} did not return the ids of the new {model.__name__} rows")
-            row["id"] = obj.pk
-
-
-def delete_reports(log: Callable[[str], None] = lambda message: None) -> int:
-    """Delete every report, review action, problem, photo, verification and period, with their history.
-
-    For demo and development databases only (the seed's reset): plain DELETEs, fast at a million rows,
-    leaving no "-" history rows and the photo files in MEDIA_ROOT.
-    """
-    models_in_order = [SiteVerification, ReportPhoto, ReportedProblem, ReviewAction, MonthlyReport, ReportingPeriod]
-    count = MonthlyReport.objects.count()
-    quote = connection.ops.quote_name
-    with transaction.atomic(), connection.cursor() as cursor:
-        for model in models_in_order:
-            for table in (model._meta.db_table, get_history_manager_for_model(model).model._meta.db_table):
-                cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 - a model's table name
-    log(f"Deleted {count} monthly reports with their periods and history.")
-    return count

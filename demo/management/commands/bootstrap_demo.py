@@ -4,7 +4,11 @@ import unicodedata
 
 from django.core.management.base import BaseCommand
 
-from projects import demo, roles
+from demo.common import DEMO_PASSWORD
+from demo.data import ROLE_ZH
+from demo.inventory import generate_accounts
+from demo.seed import seed_demo
+from projects import roles
 from projects.models import Project, User
 
 URL = "http://127.0.0.1:8000"
@@ -24,13 +28,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not Project.objects.exists():
             self.stdout.write("No projects yet: seeding the demo data (this takes a few seconds)...")
-            ctx = demo.seed_demo()
+            ctx = seed_demo()
             counts = ", ".join(f"{value} {name}" for name, value in ctx.counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {counts}."))
         self.print_accounts()
 
     def print_accounts(self):
-        accounts = demo.generate_accounts()
+        accounts = generate_accounts()
         reporters = [a for a in accounts if a.role == roles.REPORTER]
         shown = [a for a in accounts if a.role != roles.REPORTER] + [
             a for a in reporters if a.unit_code in ("liangjiadun", "shangqin")
@@ -45,7 +49,7 @@ class Command(BaseCommand):
             if user is None:
                 continue
             unit = user.unit.name if user.unit else "—"
-            rows.append((account.username, demo.ROLE_ZH[account.role], user.full_name, unit, demo.DEMO_PASSWORD))
+            rows.append((account.username, ROLE_ZH[account.role], user.full_name, unit, DEMO_PASSWORD))
         if len(rows) == 1:
             self.stdout.write(self.style.WARNING("No demo accounts in this database (run `manage.py seed_demo`)."))
         else:
@@ -60,7 +64,7 @@ class Command(BaseCommand):
             if other:
                 self.stdout.write(
                     f"  ...and reporter_<unit code> for each of the other {other} units "
-                    f"(e.g. reporter_dongjie, reporter_shuiwu), password {demo.DEMO_PASSWORD}"
+                    f"(e.g. reporter_dongjie, reporter_shuiwu), password {DEMO_PASSWORD}"
                 )
         self.stdout.write("")
         self.stdout.write(f"Open {URL} and log in with one of the accounts above.")

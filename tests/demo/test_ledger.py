@@ -206,26 +206,3 @@ def test_history_rows_have_their_user_and_the_units(seeded):
         assert records[0].history_type == "+" and records[-1].status == warning.status
         assert [r.history_date for r in records] == sorted(r.history_date for r in records)
 
-
-def test_reset_deletes_the_warnings_and_the_ledger_and_reseeds_the_same(seeded):
-    before = (
-        list(Problem.objects.order_by("id").values_list("description", "status", "deadline")),
-        list(ProjectWarning.objects.order_by("id").values_list("colour", "status", "year", "month", "escalated_at")),
-        ProblemUpdate.objects.count(),
-    )
-    seed(reset=True)
-    after = (
-        list(Problem.objects.order_by("id").values_list("description", "status", "deadline")),
-        list(ProjectWarning.objects.order_by("id").values_list("colour", "status", "year", "month", "escalated_at")),
-        ProblemUpdate.objects.count(),
-    )
-    assert before == after
-    assert WarningRun.objects.count() == 3
-    assert Problem.history.count() == Problem.history.filter(id__in=Problem.objects.values("id")).count()
-    assert (
-        ProjectWarning.history.count()
-        == ProjectWarning.history.filter(id__in=ProjectWarning.objects.values("id")).count()
-    )
-    assert (
-        ProblemUpdate.history.count() == ProblemUpdate.history.filter(id__in=ProblemUpdate.objects.values("id")).count()
-    )
