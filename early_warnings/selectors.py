@@ -150,6 +150,7 @@ class SettingsEvent:
     user: User | None
     created: bool
     changes: list[SettingsChange] = field(default_factory=list)
+    reason: str = ""
 
 
 def _display(model_field, value) -> str:
@@ -184,9 +185,15 @@ def settings_history() -> list[SettingsEvent]:
             previous = record
             if not changes:
                 continue
-            events.append(SettingsEvent(record.history_date, record.history_user, False, changes))
+            events.append(
+                SettingsEvent(
+                    record.history_date, record.history_user, False, changes, record.history_change_reason or ""
+                )
+            )
         else:
             previous = record
-            events.append(SettingsEvent(record.history_date, record.history_user, True))
+            events.append(
+                SettingsEvent(record.history_date, record.history_user, True, reason=record.history_change_reason or "")
+            )
     events.sort(key=lambda event: event.when, reverse=True)
     return events

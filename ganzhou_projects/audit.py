@@ -7,6 +7,7 @@ PostgreSQL the history tables refuse UPDATE, DELETE and TRUNCATE (see
 ``ganzhou_projects.history_guard``).
 """
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 SYSTEM_USERNAME_PREFIX = "system:"
@@ -21,19 +22,33 @@ SYSTEM_ACTORS = {
 }
 
 
-def system_actor(key: str):
-    """The user row standing for a system writer: inactive, without a password, one per key."""
-    from django.contrib.auth import get_user_model
+def system_actor(key: str, *, apps=None):
+    """The user row standing for a system writer: inactive, without a password, one per key.
+
+    A data migration passes its `apps` so the user is written through the historical model.
+    """
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
 
     if key not in SYSTEM_ACTORS:
         raise ValueError(f"unknown system actor {key!r}")
-    User = get_user_model()
+    if apps is None:
+        from django.apps import apps
+    User = apps.get_model(settings.AUTH_USER_MODEL)
     user = User.objects.filter(username=f"{SYSTEM_USERNAME_PREFIX}{key}").first()
     if user is None:
-        user = User(username=f"{SYSTEM_USERNAME_PREFIX}{key}", full_name=str(SYSTEM_ACTORS[key]), is_active=False)
-        user.set_unusable_password()
+        user = User(
+            username=f"{SYSTEM_USERNAME_PREFIX}{key}",
+            full_name=str(SYSTEM_ACTORS[key]),
+            is_active=False,
+            password=make_password(None),  # unusable, as set_unusable_password() writes it
+        )
         user._history_user = user
-        user.save()
+        try:
+            with transaction.atomic():  # a savepoint: two jobs may create the actor at once
+                user.save()
+        except IntegrityError:
+            user = User.objects.get(username=user.username)
     return user
 
 
