@@ -396,9 +396,7 @@ class TestSettings:
     def test_a_change_is_on_record_with_who_what_and_why(self, client, drc):
         client.force_login(drc)
         reason = "区政府要求提高红色预警门槛"
-        response = client.post(
-            "/warnings/settings/", self.valid(lag_red="35", raise_open_warnings="on", reason=reason)
-        )
+        response = client.post("/warnings/settings/", self.valid(lag_red="35", raise_open_warnings="on", reason=reason))
         assert response.status_code == 302
         settings = WarningSettings.current()
         assert settings.lag_red == D("35") and settings.raise_open_warnings
