@@ -280,17 +280,34 @@ def _require_reviewer(acting_user):
         raise PermissionDenied
 
 
+def _lock_for_review(report: MonthlyReport, allowed: frozenset, wrong_state: str) -> None:
+    """Lock the report's row and re-read all of it (a reviewer's copy may predate a resubmission), then
+    check the state the action needs.
+
+    A report already reviewed — by another reviewer a moment ago, or before a stale page was sent —
+    is refused with who-may-retry wording and its state now; any other state gets `wrong_state`.
+    """
+    report.refresh_from_db(from_queryset=MonthlyReport.objects.select_for_update())
+    if report.status in allowed:
+        return
+    if report.status in (ReportStatus.ACCEPTED, ReportStatus.RETURNED):
+        raise ValidationError(
+            _("This report has already been handled by someone else (now: %(status)s); please refresh and try again.")
+            % {"status": report.get_status_display()},
+            code="conflict",
+        )
+    raise ValidationError(wrong_state)
+
+
 def report_return(*, report: MonthlyReport, reason: str, acting_user, now=None) -> MonthlyReport:
-    """DRC sends a report back with its reason; the unit corrects and resubmits."""
+    """DRC sends a report back with its reason; the unit corrects and resubmits. One reviewer acts, once."""
     _require_reviewer(acting_user)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Please state why the report is returned.")})
     now = now or timezone.now()
     with transaction.atomic():
-        _lock(report)
-        if report.status not in REVIEWABLE_STATUSES:
-            raise ValidationError(_("Only submitted reports can be returned."))
+        _lock_for_review(report, REVIEWABLE_STATUSES, _("Only submitted reports can be returned."))
         report.status = ReportStatus.RETURNED
         report.return_reason = reason
         save_with_history(report, acting_user)
@@ -299,32 +316,43 @@ def report_return(*, report: MonthlyReport, reason: str, acting_user, now=None) 
 
 
 def report_accept(*, report: MonthlyReport, acting_user, now=None) -> MonthlyReport:
+    """DRC accepts a submitted report. One reviewer acts, once: a second is refused."""
     _require_reviewer(acting_user)
     now = now or timezone.now()
     with transaction.atomic():
-        _lock(report)
-        if report.status not in REVIEWABLE_STATUSES:
-            raise ValidationError(_("Only submitted reports can be accepted."))
-        report.status = ReportStatus.ACCEPTED
-        report.accepted_at = now
-        report.accepted_by = acting_user
-        report.return_reason = ""
-        save_with_history(report, acting_user)
-        _record(report, ReviewAction.Action.ACCEPT, acting_user, now)
+        _lock_for_review(report, REVIEWABLE_STATUSES, _("Only submitted reports can be accepted."))
+        _accept(report, acting_user, now)
     return report
 
 
+def _accept(report: MonthlyReport, acting_user, now) -> None:
+    """Accept a report whose row this transaction holds locked and has re-read."""
+    report.status = ReportStatus.ACCEPTED
+    report.accepted_at = now
+    report.accepted_by = acting_user
+    report.return_reason = ""
+    save_with_history(report, acting_user)
+    _record(report, ReviewAction.Action.ACCEPT, acting_user, now)
+
+
 def reports_accept_many(*, reports, acting_user, now=None) -> int:
-    """Accept many reports at once; those not awaiting review are left alone. Returns how many were accepted."""
+    """Accept many reports at once; those not awaiting review (now, under the lock) are left alone.
+
+    The rows are locked in one query, in id order, so two reviewers accepting overlapping
+    selections wait for each other instead of deadlocking, and a report another reviewer has
+    just returned or accepted is skipped. Returns how many were accepted (the objects given are
+    not updated; the locked rows are).
+    """
     _require_reviewer(acting_user)
     now = now or timezone.now()
     count = 0
     with transaction.atomic():
-        for report in reports:
-            _lock(report)
-            if report.status in REVIEWABLE_STATUSES:
-                report_accept(report=report, acting_user=acting_user, now=now)
-                count += 1
+        locked = MonthlyReport.objects.select_for_update().filter(
+            pk__in=[report.pk for report in reports], status__in=REVIEWABLE_STATUSES
+        )
+        for report in locked.order_by("pk"):
+            _accept(report, acting_user, now)
+            count += 1
     return count
 
 
@@ -336,9 +364,7 @@ def report_reopen(*, report: MonthlyReport, reason: str, acting_user, now=None) 
         raise ValidationError({"reason": _("Please state why the report is reopened.")})
     now = now or timezone.now()
     with transaction.atomic():
-        _lock(report)
-        if report.status != ReportStatus.ACCEPTED:
-            raise ValidationError(_("Only accepted reports can be reopened."))
+        _lock_for_review(report, frozenset({ReportStatus.ACCEPTED}), _("Only accepted reports can be reopened."))
         report.status = ReportStatus.RETURNED
         report.return_reason = reason
         save_with_history(report, acting_user)
@@ -347,18 +373,24 @@ def report_reopen(*, report: MonthlyReport, reason: str, acting_user, now=None) 
 
 
 def verification_request(*, report: MonthlyReport, reason: str, acting_user, now=None) -> SiteVerification:
-    """The statistics bureau flags a report for on-site verification (现场核实, seed 000 §1.1)."""
+    """The statistics bureau flags a report for on-site verification (现场核实, seed 000 §1.1).
+
+    At most one verification is pending per report: the report's row is locked while that is
+    checked, so two requests at once make one.
+    """
     if not access.may_verify_reports(acting_user):
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Please state what is to be verified.")})
-    if report.verifications.filter(outcome=SiteVerification.Outcome.PENDING).exists():
-        raise ValidationError(_("This report already awaits on-site verification."))
-    verification = SiteVerification(
-        report=report, reason=reason, requested_by=acting_user, requested_at=now or timezone.now()
-    )
-    save_with_history(verification, acting_user)
+    with transaction.atomic():
+        MonthlyReport.objects.select_for_update().filter(pk=report.pk).values_list("pk").first()
+        if report.verifications.filter(outcome=SiteVerification.Outcome.PENDING).exists():
+            raise ValidationError(_("This report already awaits on-site verification."))
+        verification = SiteVerification(
+            report=report, reason=reason, requested_by=acting_user, requested_at=now or timezone.now()
+        )
+        save_with_history(verification, acting_user)
     return verification
 
 
@@ -371,6 +403,8 @@ def verification_record(
     acting_user,
     now=None,
 ) -> SiteVerification:
+    """The statistics bureau records what it found on site, once: a recorded result is never overwritten
+    (the row is locked and its outcome re-read; a later check is a new request)."""
     if not access.may_verify_reports(acting_user):
         raise PermissionDenied
     result = (result or "").strip()
@@ -380,12 +414,23 @@ def verification_record(
         raise ValidationError({"result": _("Please record what was found on site.")})
     if verified_investment is not None and verified_investment < 0:
         raise ValidationError({"verified_investment": _("The amount cannot be negative.")})
-    verification.outcome = outcome
-    verification.result = result
-    verification.verified_investment = verified_investment
-    verification.recorded_by = acting_user
-    verification.recorded_at = now or timezone.now()
-    save_with_history(verification, acting_user)
+    with transaction.atomic():
+        verification.refresh_from_db(from_queryset=SiteVerification.objects.select_for_update())
+        if verification.outcome != SiteVerification.Outcome.PENDING:
+            raise ValidationError(
+                _(
+                    "This verification has already been recorded by %(user)s (%(outcome)s); "
+                    "a new verification must be requested."
+                )
+                % {"user": verification.recorded_by, "outcome": verification.get_outcome_display()},
+                code="conflict",
+            )
+        verification.outcome = outcome
+        verification.result = result
+        verification.verified_investment = verified_investment
+        verification.recorded_by = acting_user
+        verification.recorded_at = now or timezone.now()
+        save_with_history(verification, acting_user)
     return verification
 
 

@@ -1,5 +1,39 @@
 from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.db.models.signals import post_migrate
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def ensure_warning_settings(apps) -> None:
+    """Create the single warning-settings row with the model's defaults, once, on record under system:migration.
+
+    Called by migration 0003 (with the migration's models, which record no history: the
+    history row is written here) and after every migrate or flush (a flush empties the table
+    and the rules cannot run without it), like the role groups and reserve levels.
+    """
+    from ganzhou_projects.audit import save_with_history, system_actor
+
+    model = apps.get_model("early_warnings", "WarningSettings")
+    if model.objects.exists():
+        return
+    actor = system_actor("migration", apps=apps)
+    reason = gettext("The default warning settings, set up with the system.")
+    row = model()
+    if hasattr(model, "history"):  # the live models: simple-history writes the history row
+        save_with_history(row, actor, reason=reason)
+        return
+    row.save()
+    history = apps.get_model("early_warnings", "HistoricalWarningSettings")
+    values = {f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields}
+    history.objects.create(
+        **values, history_date=timezone.now(), history_type="+", history_user=actor, history_change_reason=reason
+    )
+
+
+def _ensure_warning_settings(sender, **kwargs):
+    ensure_warning_settings(kwargs.get("apps") or global_apps)
 
 
 class EarlyWarningsConfig(AppConfig):
@@ -13,4 +47,5 @@ class EarlyWarningsConfig(AppConfig):
         from .ledger import on_report_submitted
 
         # Problems raised in a submitted monthly report land in the ledger (seed 000 §1.2).
+        post_migrate.connect(_ensure_warning_settings, sender=self)
         report_submitted.connect(on_report_submitted, dispatch_uid="early_warnings.ledger.on_report_submitted")

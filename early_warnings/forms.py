@@ -5,6 +5,7 @@ from projects.forms import offer_projects
 from projects.models import Project
 
 from .models import Colour, WarningSettings
+from .services import SETTINGS_FIELDS
 
 
 class WarningIssueForm(forms.Form):
@@ -43,37 +44,21 @@ class ResolveForm(forms.Form):
 
 
 class WarningSettingsForm(forms.ModelForm):
-    """The thresholds of the monthly rules; the labels are the model's."""
+    """The thresholds of the monthly rules, for input and its checks only (the model's labels and clean());
+    `services.warning_settings_update` writes them. The reason is required by the service."""
+
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the change in the settings history."),
+    )
 
     class Meta:
         model = WarningSettings
-        fields = [
-            "lag_blue",
-            "lag_yellow",
-            "lag_red",
-            "start_blue_days",
-            "start_yellow_days",
-            "late_report_colour",
-            "missing_report_colour",
-            "overdue_problem_colour",
-            "raise_open_warnings",
-        ]
+        fields = list(SETTINGS_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("lag_blue", "lag_yellow", "lag_red"):
             self.fields[name].widget.attrs.update({"step": "0.1", "min": "0", "max": "100"})
-
-    def clean(self):
-        data = super().clean()
-        blue, yellow, red = data.get("lag_blue"), data.get("lag_yellow"), data.get("lag_red")
-        if blue is not None and yellow is not None and blue > yellow:
-            self.add_error("lag_blue", _("The lag for blue cannot be above the lag for yellow."))
-        if yellow is not None and red is not None and yellow > red:
-            self.add_error("lag_yellow", _("The lag for yellow cannot be above the lag for red."))
-        blue_days, yellow_days = data.get("start_blue_days"), data.get("start_yellow_days")
-        if blue_days is not None and yellow_days is not None and blue_days > yellow_days:
-            self.add_error("start_blue_days", _("The days of delay for blue cannot be more than the days for yellow."))
-        # A field with an error here is left out of the model's constraint checks, so the message above is the
-        # one shown rather than the constraint's name.
-        return data

@@ -58,9 +58,9 @@ def _require_open(problem: Problem) -> None:
 
 
 def _lock(problem: Problem) -> None:
-    """Lock the row for this transaction and re-read its status, so a stale copy cannot reopen or re-close it."""
-    Problem.objects.select_for_update().filter(pk=problem.pk).values_list("pk").first()
-    problem.refresh_from_db(fields=["status", "closed_at", "closed_by", "closure_evidence", "for_district_agenda"])
+    """Lock the row for this transaction and re-read all of it, so a stale copy cannot reopen or re-close it,
+    nor save old values over a concurrent change (the level the agenda mark follows, a reworded report)."""
+    problem.refresh_from_db(from_queryset=Problem.objects.select_for_update())
 
 
 # --- Writes ----------------------------------------------------------------------------------
@@ -96,10 +96,11 @@ def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
     """
     existing = Problem.objects.filter(source=reported).first()
     if existing is not None:
-        if existing.status == Problem.Status.OPEN and (
-            existing.description != reported.description or existing.category != reported.category
-        ):
-            with transaction.atomic():
+        with transaction.atomic():
+            _lock(existing)
+            if existing.status == Problem.Status.OPEN and (
+                existing.description != reported.description or existing.category != reported.category
+            ):
                 existing.description = reported.description
                 existing.category = reported.category
                 save_with_history(existing, acting_user)
@@ -196,20 +197,19 @@ def problem_update(
     """
     if not access.may_run_ledger(acting_user):
         raise PermissionDenied
-    _require_open(problem)
     today = today or timezone.localdate()
     description = (description or "").strip()
     units = list(responsible_units)
-    errors = _validate(category, description, level)
-    if not units:
-        errors["responsible_units"] = [_("Please choose at least one responsible unit.")]
-    if deadline and deadline != problem.deadline and deadline < today:
-        errors["deadline"] = [_("The deadline cannot be in the past.")]
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
         _lock(problem)
         _require_open(problem)
+        errors = _validate(category, description, level)
+        if not units:
+            errors["responsible_units"] = [_("Please choose at least one responsible unit.")]
+        if deadline and deadline != problem.deadline and deadline < today:  # an old past deadline may stay
+            errors["deadline"] = [_("The deadline cannot be in the past.")]
+        if errors:
+            raise ValidationError(errors)
         if level != problem.level:
             problem.for_district_agenda = level == SolvingLevel.DISTRICT
         problem.category = category

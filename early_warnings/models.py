@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -150,10 +151,36 @@ class WarningSettings(models.Model):
     def __str__(self) -> str:
         return str(_("warning settings"))
 
+    def clean(self):
+        """The thresholds are ordered: blue ≤ yellow ≤ red (the constraints below hold the same in the database)."""
+        errors = {}
+        if None not in (self.lag_blue, self.lag_yellow) and self.lag_blue > self.lag_yellow:
+            errors["lag_blue"] = _("The lag for blue cannot be above the lag for yellow.")
+        if None not in (self.lag_yellow, self.lag_red) and self.lag_yellow > self.lag_red:
+            errors["lag_yellow"] = _("The lag for yellow cannot be above the lag for red.")
+        if None not in (self.start_blue_days, self.start_yellow_days) and self.start_blue_days > self.start_yellow_days:
+            errors["start_blue_days"] = _("The days of delay for blue cannot be more than the days for yellow.")
+        # A field with an error here is left out of the constraint checks, so these messages are the ones
+        # shown rather than the constraint's name.
+        if errors:
+            raise ValidationError(errors)
+
     @classmethod
-    def current(cls) -> "WarningSettings":
-        obj = cls.objects.order_by("pk").first()
-        return obj or cls.objects.create()
+    def current(cls, *, lock: bool = False) -> "WarningSettings":
+        """The settings in force; a read that never writes (`lock`: row-locked for an update in this transaction).
+
+        The row is created by migration 0003 (and again after a flush, see apps.py). Its absence
+        is an error, not a reason to fall back on the defaults: a run would then judge on
+        thresholds nobody chose while DRC's own were lost, no history would say so, and the
+        settings page would have no row to lock and change.
+        """
+        rows = cls.objects.select_for_update() if lock else cls.objects
+        obj = rows.order_by("pk").first()
+        if obj is None:
+            raise ImproperlyConfigured(
+                "No warning settings row: run `manage.py migrate` (early_warnings 0003 creates it)."
+            )
+        return obj
 
 
 class ProjectWarning(models.Model):

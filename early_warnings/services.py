@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartStatus, Timeliness
 from dispatch.selectors import expected_projects
-from ganzhou_projects.audit import save_with_history
+from ganzhou_projects.audit import save_with_history, system_actor
 from projects import access
 from projects.models import ZERO, Project, ProjectYearPlan, Stage
 
@@ -194,7 +194,12 @@ def _apply(
     now,
     raise_open: bool,
 ) -> tuple[ProjectWarning, bool]:
-    """Create this month's warning, or continue the project's open one (never a second open warning)."""
+    """Create this month's warning, or continue the project's open one (never a second open warning).
+
+    The open (or this month's) warning is locked before it is changed. `issued_by` names the
+    person who issues by hand; a warning from the monthly run has none (its history names
+    the system actor).
+    """
     colour = highest(r.colour for r in reasons)
     reason_dicts = [asdict(r) for r in reasons]
     open_warning = (
@@ -204,7 +209,11 @@ def _apply(
         .first()
     )
     if open_warning is None:
-        same_month = ProjectWarning.objects.filter(project=project, year=period.year, month=period.month).first()
+        same_month = (
+            ProjectWarning.objects.select_for_update()
+            .filter(project=project, year=period.year, month=period.month)
+            .first()
+        )
         if same_month is not None:  # resolved earlier this month: it is reopened, not duplicated
             open_warning = same_month
             open_warning.status = ProjectWarning.Status.ISSUED
@@ -218,7 +227,7 @@ def _apply(
             reasons=reason_dicts,
             manual=manual,
             issued_at=now,
-            issued_by=acting_user,
+            issued_by=acting_user if manual else None,
             last_year=period.year,
             last_month=period.month,
         )
@@ -237,9 +246,13 @@ def _apply(
     return warning, False
 
 
-def warnings_run(*, period: ReportingPeriod, as_of: datetime.date, acting_user=None) -> WarningRun | None:
-    """The monthly run for a period, once: evaluate every expected project and issue or continue warnings."""
+def warnings_run(*, period: ReportingPeriod, as_of: datetime.date) -> WarningRun | None:
+    """The monthly run for a period, once: evaluate every expected project and issue or continue warnings.
+
+    A system write: the warnings' history names system:jobs.
+    """
     s = WarningSettings.current()
+    jobs = system_actor("jobs")
     settings_used = {k: str(v) for k, v in model_to_dict(s, exclude=["id"]).items()}
     try:
         with transaction.atomic():
@@ -259,7 +272,7 @@ def warnings_run(*, period: ReportingPeriod, as_of: datetime.date, acting_user=N
                 period,
                 reasons,
                 manual=False,
-                acting_user=acting_user,
+                acting_user=jobs,
                 now=now,
                 raise_open=s.raise_open_warnings,
             )
@@ -308,37 +321,86 @@ def warning_issue(*, project: Project, colour: str, reason: str, acting_user, no
     return warning
 
 
+def _lock(warning: ProjectWarning) -> None:
+    """Lock the warning's row for this transaction and re-read all of it, so a stale copy is never saved
+    over a concurrent change (an escalation, a resolution, the monthly run's new reasons)."""
+    warning.refresh_from_db(from_queryset=ProjectWarning.objects.select_for_update())
+
+
 def warning_state_measures(*, warning: ProjectWarning, measures: str, acting_user, now=None) -> ProjectWarning:
-    """The responsible unit states its rectification measures: issued → rectifying."""
+    """The responsible unit states its rectification measures: issued → rectifying (not once resolved)."""
     if not access.may_change_project(acting_user, warning.project):
         raise PermissionDenied
     measures = (measures or "").strip()
     if not measures:
         raise ValidationError({"measures": _("Please state the rectification measures.")})
-    if warning.status == ProjectWarning.Status.RESOLVED:
-        raise ValidationError(_("This warning is resolved."))
-    warning.measures = measures
-    warning.measures_at = now or timezone.now()
-    warning.measures_by = acting_user
-    warning.status = ProjectWarning.Status.RECTIFYING
-    save_with_history(warning, acting_user)
+    with transaction.atomic():
+        _lock(warning)
+        if warning.status == ProjectWarning.Status.RESOLVED:
+            raise ValidationError(_("This warning is resolved."))
+        warning.measures = measures
+        warning.measures_at = now or timezone.now()
+        warning.measures_by = acting_user
+        warning.status = ProjectWarning.Status.RECTIFYING
+        save_with_history(warning, acting_user)
     return warning
 
 
 def warning_resolve(*, warning: ProjectWarning, resolution: str, acting_user, now=None) -> ProjectWarning:
-    """DRC confirms the cause is removed: the warning is resolved."""
+    """DRC confirms the cause is removed: the warning is resolved, once. An escalation stays on record."""
     _require_drc(acting_user)
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError({"resolution": _("Please state how the warning was resolved.")})
-    if warning.status == ProjectWarning.Status.RESOLVED:
-        raise ValidationError(_("This warning is already resolved."))
-    warning.status = ProjectWarning.Status.RESOLVED
-    warning.resolution = resolution
-    warning.resolved_at = now or timezone.now()
-    warning.resolved_by = acting_user
-    save_with_history(warning, acting_user)
+    with transaction.atomic():
+        _lock(warning)
+        if warning.status == ProjectWarning.Status.RESOLVED:
+            raise ValidationError(_("This warning is already resolved."))
+        warning.status = ProjectWarning.Status.RESOLVED
+        warning.resolution = resolution
+        warning.resolved_at = now or timezone.now()
+        warning.resolved_by = acting_user
+        save_with_history(warning, acting_user)
     return warning
+
+
+# The thresholds DRC sets on the settings page (the rest of the row is bookkeeping).
+SETTINGS_FIELDS = (
+    "lag_blue",
+    "lag_yellow",
+    "lag_red",
+    "start_blue_days",
+    "start_yellow_days",
+    "late_report_colour",
+    "missing_report_colour",
+    "overdue_problem_colour",
+    "raise_open_warnings",
+)
+
+
+def warning_settings_update(*, acting_user, reason: str, **values) -> WarningSettings:
+    """DRC changes the thresholds of the monthly rules, with the reason on record; they apply from the next run.
+
+    The row is locked and re-read, only the values given are changed, and the result must pass the
+    model's checks (colours ordered blue ≤ yellow ≤ red). Values equal to those in force write nothing.
+    """
+    _require_drc(acting_user)
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown warning settings: {sorted(unknown)}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Please state the reason for the change.")})
+    with transaction.atomic():
+        settings = WarningSettings.current(lock=True)
+        changed = {name: value for name, value in values.items() if getattr(settings, name) != value}
+        if not changed:
+            return settings
+        for name, value in changed.items():
+            setattr(settings, name, value)
+        settings.full_clean()
+        save_with_history(settings, acting_user, reason=reason)
+    return settings
 
 
 def escalation_due(warning: ProjectWarning) -> datetime.date:
@@ -347,28 +409,39 @@ def escalation_due(warning: ProjectWarning) -> datetime.date:
 
 
 def warnings_escalate(*, as_of: datetime.date) -> list[ProjectWarning]:
-    """Escalate every warning still unresolved one month after issue to the district government, once.
+    """Escalate every warning still unresolved one month after issue to the district government, once
+    (seed 000 §1.2: 预警后1个月仍未解决的问题，报请区政府督促落实).
 
     Marked, listed for district supervision (提请区政府督办), and the unit and the leaders are notified.
+    Each warning is claimed by locking its row with the condition re-checked under the lock (open,
+    not yet escalated), so a resolution that lands first is never undone and two runs escalate once;
+    only the run that claimed it notifies. The stamp is the run's day, not the wall clock: the start
+    of `as_of` in Asia/Shanghai, the instant the monthly run also judges "by then" against. The
+    history names system:jobs.
     """
     from notifications.services import notify, unit_addresses, unit_users
 
     escalated = []
-    candidates = (
-        ProjectWarning.objects.filter(escalated_at__isnull=True)
-        .exclude(status=ProjectWarning.Status.RESOLVED)
-        .select_related("project", "project__responsible_unit", "project__leader")
+    open_unescalated = ProjectWarning.objects.filter(escalated_at__isnull=True).exclude(
+        status=ProjectWarning.Status.RESOLVED
     )
+    candidates = open_unescalated.select_related("project", "project__responsible_unit", "project__leader")
+    stamp = timezone.make_aware(datetime.datetime.combine(as_of, datetime.time.min))
+    jobs = system_actor("jobs")
     leaders = list(access.leaders())
-    for warning in candidates:
-        if escalation_due(warning) > as_of:
+    for candidate in candidates:
+        if escalation_due(candidate) > as_of:
             continue
         with transaction.atomic():
-            claimed = ProjectWarning.objects.filter(pk=warning.pk, escalated_at__isnull=True).exists()
-            if not claimed:
+            # Waits for a resolution in progress; PostgreSQL re-checks the condition on the row it then sees.
+            warning = open_unescalated.select_for_update(of=("self",)).filter(pk=candidate.pk).first()
+            if warning is None:
                 continue
-            warning.escalated_at = timezone.now()
-            save_with_history(warning, None)
+            warning.project = candidate.project
+            warning.escalated_at = stamp
+            save_with_history(
+                warning, jobs, reason=_("Unresolved one month after the warning: escalated to the district government.")
+            )
             unit = warning.project.responsible_unit
             users = [*unit_users(unit), *leaders]
             if warning.project.leader:

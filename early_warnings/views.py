@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -238,17 +237,18 @@ def settings_edit(request):
     """DRC sets the thresholds of the monthly rules; each change is on record and applies from the next run."""
     if not access.may_manage_warnings(request.user):
         raise PermissionDenied
-    current = WarningSettings.current()
-    form = WarningSettingsForm(request.POST or None, instance=current)
+    form = WarningSettingsForm(request.POST or None, instance=WarningSettings.current())
     if request.method == "POST" and form.is_valid():
-        if form.has_changed():
-            with transaction.atomic():
-                obj = form.save(commit=False)
-                obj._history_user = request.user
-                obj.save()
-            messages.success(request, _("The warning settings are saved; they apply from the next warning run."))
-        else:
+        if not set(form.changed_data) & set(services.SETTINGS_FIELDS):
             messages.info(request, _("Nothing was changed."))
-        return redirect("early_warnings:settings")
+            return redirect("early_warnings:settings")
+        values = {name: form.cleaned_data[name] for name in services.SETTINGS_FIELDS}
+        try:
+            services.warning_settings_update(acting_user=request.user, reason=form.cleaned_data["reason"], **values)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The warning settings are saved; they apply from the next warning run."))
+            return redirect("early_warnings:settings")
     page = Paginator(selectors.settings_history(), SETTINGS_HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "early_warnings/settings.html", {"form": form, "page": page, "querystring": ""})

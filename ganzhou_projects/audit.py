@@ -8,6 +8,7 @@ PostgreSQL the history tables refuse UPDATE, DELETE and TRUNCATE (see
 """
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -23,21 +24,34 @@ SYSTEM_ACTORS = {
 }
 
 
-def system_actor(key: str):
-    """The user row standing for a system writer: inactive, without a password, one per key."""
-    from django.contrib.auth import get_user_model
+def system_actor(key: str, *, apps=None):
+    """The user row standing for a system writer: inactive, without a password, one per key.
+
+    A data migration passes its `apps` so the user is written through the historical model.
+    """
+    from django.contrib.auth.hashers import make_password
 
     if key not in SYSTEM_ACTORS:
         raise ValueError(f"unknown system actor {key!r}")
-    User = get_user_model()
+    if apps is None:
+        from django.apps import apps
+    User = apps.get_model(settings.AUTH_USER_MODEL)
     user = User.objects.filter(username=f"{SYSTEM_USERNAME_PREFIX}{key}").first()
     if user is None:
         with translation.override(settings.LANGUAGE_CODE):  # the stored name is what every history screen shows
             name = str(SYSTEM_ACTORS[key])
-        user = User(username=f"{SYSTEM_USERNAME_PREFIX}{key}", full_name=name, is_active=False)
-        user.set_unusable_password()
+        user = User(
+            username=f"{SYSTEM_USERNAME_PREFIX}{key}",
+            full_name=name,
+            is_active=False,
+            password=make_password(None),  # unusable, as set_unusable_password() writes it
+        )
         user._history_user = user
-        user.save()
+        try:
+            with transaction.atomic():  # a savepoint: two jobs may create the actor at once
+                user.save()
+        except IntegrityError:
+            user = User.objects.get(username=user.username)
     return user
 
 

@@ -99,26 +99,35 @@ def project_update(*, project: Project, acting_user, today: datetime.date | None
     Seed 001 §3: the reserve library holds only projects before construction; a
     project that moves to a construction stage leaves it, and the move is kept
     as a list adjustment.
+
+    The row is locked and re-read first and only the fields given are changed, so a concurrent
+    edit of other fields is not saved over, and a concurrent list_add sees the new stage.
     """
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
     today = today or timezone.localdate()
-    old = Project.objects.get(pk=project.pk)
-    for name, value in fields.items():
-        setattr(project, name, value)
-    if project.responsible_unit_id != old.responsible_unit_id:
-        _check_unit_allowed(acting_user, project.responsible_unit)
-    if project.leader_id != old.leader_id:
-        _validate_leader(project.leader)
-    project.full_clean()
     with transaction.atomic():
+        old = _locked_project(project.pk)
+        project.refresh_from_db()  # the locked row's values; the fields given go on top
+        for name, value in fields.items():
+            setattr(project, name, value)
+        if project.responsible_unit_id != old.responsible_unit_id:
+            _check_unit_allowed(acting_user, project.responsible_unit)
+        if project.leader_id != old.leader_id:
+            _validate_leader(project.leader)
+        project.full_clean()
         save_with_history(project, acting_user)
         if project.responsible_unit_id != old.responsible_unit_id:
             revoke_unit_permissions(project, old.responsible_unit)
             grant_unit_permissions(project, project.responsible_unit)
         if old.stage in RESERVE_STAGES and project.stage not in RESERVE_STAGES:
-            entry = ListEntry.objects.filter(project=project, kind=ListKind.RESERVE, is_active=True).first()
+            # Locked: a list_remove of the same entry at the same time waits, then this finds it closed.
+            entry = (
+                ListEntry.objects.select_for_update()
+                .filter(project=project, kind=ListKind.RESERVE, is_active=True)
+                .first()
+            )
             if entry:
                 _close_entry(
                     entry,
@@ -129,6 +138,16 @@ def project_update(*, project: Project, acting_user, today: datetime.date | None
                     % {"stage": project.get_stage_display()},
                 )
     return project
+
+
+def _locked_project(pk: int) -> Project:
+    """The project's row, locked for this transaction: list moves and edits of one project take turns."""
+    return Project.objects.select_for_update().get(pk=pk)
+
+
+def _locked_entry(entry: ListEntry) -> None:
+    """Lock the entry's row for this transaction and re-read it (a stale copy may have left the list)."""
+    entry.refresh_from_db(from_queryset=ListEntry.objects.select_for_update())
 
 
 def _quarter_of(day: datetime.date) -> int:
@@ -163,7 +182,10 @@ def list_add(
 ) -> ListEntry:
     """Put a project on a list (quarterly adjustment, seed 001 §14), keeping the reason.
 
-    The reserve library takes only pre-construction stages (seed 001 §3).
+    The reserve library takes only pre-construction stages (seed 001 §3). The project's row is
+    locked while its stage and its active entries are checked, so two adds at once make one
+    entry (the second is told the project is already on the list) and a stage change cannot slip
+    in between.
     """
     today = today or timezone.localdate()
     reason = (reason or "").strip()
@@ -171,22 +193,23 @@ def list_add(
         raise ValidationError({"reason": _("Please state the reason for the adjustment.")})
     if kind == ListKind.RESERVE:
         year = None
-        if project.stage not in RESERVE_STAGES:
-            raise ValidationError(
-                _(
-                    "The reserve library only holds projects in the concept, planning or preparatory stages; "
-                    "“%(name)s” is already “%(stage)s”."
-                )
-                % {"name": project.name, "stage": project.get_stage_display()}
-            )
     elif kind == ListKind.ANNUAL:
         if not year:
             raise ValidationError({"year": _("Please choose the year of the annual list.")})
     else:
         raise ValidationError(_("Unknown list."))
-    if ListEntry.objects.filter(project=project, kind=kind, year=year, is_active=True).exists():
-        raise ValidationError(_("“%(name)s” is already on this list.") % {"name": project.name})
     with transaction.atomic():
+        current = _locked_project(project.pk)
+        if kind == ListKind.RESERVE and current.stage not in RESERVE_STAGES:
+            raise ValidationError(
+                _(
+                    "The reserve library only holds projects in the concept, planning or preparatory stages; "
+                    "“%(name)s” is already “%(stage)s”."
+                )
+                % {"name": current.name, "stage": current.get_stage_display()}
+            )
+        if ListEntry.objects.filter(project=project, kind=kind, year=year, is_active=True).exists():
+            raise ValidationError(_("“%(name)s” is already on this list.") % {"name": current.name})
         entry = ListEntry(
             project=project, kind=kind, year=year, in_comprehensive=in_comprehensive, joined_on=today, is_active=True
         )
@@ -205,24 +228,32 @@ def list_add(
 def list_remove(
     *, entry: ListEntry, reason: str, acting_user, quarter: int | None = None, today: datetime.date | None = None
 ) -> ListAdjustment:
-    """Take a project off a list with the reason kept (seed 001 §14)."""
+    """Take a project off a list with the reason kept (seed 001 §14), once: the entry is locked and
+    re-read, so a second removal at the same time is refused instead of recording a second adjustment."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Please state the reason for the adjustment.")})
-    if not entry.is_active:
-        raise ValidationError(_("This project has already left the list."))
     with transaction.atomic():
+        _locked_entry(entry)
+        if not entry.is_active:
+            raise ValidationError(_("This project has already left the list."))
         return _close_entry(
             entry, acting_user=acting_user, today=today or timezone.localdate(), quarter=quarter, reason=reason
         )
 
 
 def reserve_set_comprehensive(*, entry: ListEntry, in_comprehensive: bool, acting_user) -> ListEntry:
-    """DRC picks reserve projects for the comprehensive reserve ("在行业储备库中择优生成", seed 001 §2)."""
-    if entry.kind != ListKind.RESERVE or not entry.is_active:
-        raise ValidationError(_("Only active reserve library entries can be chosen for the comprehensive reserve."))
-    entry.in_comprehensive = in_comprehensive
-    save_with_history(entry, acting_user)
+    """DRC picks reserve projects for the comprehensive reserve ("在行业储备库中择优生成", seed 001 §2).
+
+    The entry is locked and re-read, so a stale copy cannot bring back an entry that has left the list.
+    """
+    with transaction.atomic():
+        _locked_entry(entry)
+        if entry.kind != ListKind.RESERVE or not entry.is_active:
+            raise ValidationError(_("Only active reserve library entries can be chosen for the comprehensive reserve."))
+        if entry.in_comprehensive != in_comprehensive:
+            entry.in_comprehensive = in_comprehensive
+            save_with_history(entry, acting_user)
     return entry
 
 

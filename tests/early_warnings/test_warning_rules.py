@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
@@ -73,11 +74,11 @@ class TestInvestmentLag:
         fill(r, reporter_a, investment_this_month=D("1100"))  # a draft never sent
         assert reasons(project)["investment_lag"].colour == Colour.RED
 
-    def test_thresholds_changed_by_drc_apply_from_the_next_run(self, project, reporter_a):
+    def test_thresholds_changed_by_drc_apply_from_the_next_run(self, project, reporter_a, drc):
         report(project, reporter_a, "990")
-        settings = WarningSettings.current()
-        settings.lag_blue, settings.lag_yellow, settings.lag_red = D("5"), D("8"), D("9")
-        settings.save()
+        services.warning_settings_update(
+            acting_user=drc, reason="收紧门槛", lag_blue=D("5"), lag_yellow=D("8"), lag_red=D("9")
+        )
         assert reasons(project)["investment_lag"].colour == Colour.RED
 
 
@@ -148,6 +149,8 @@ class TestMonthlyRun:
         assert run.warnings_created == 1
         assert warning.colour == Colour.RED  # nothing sent: lag 100 % (red) and report missing (yellow)
         assert {r["rule"] for r in warning.reasons} == {"investment_lag", "report_missing"}
+        assert warning.issued_by is None  # issued by the run, not by a person
+        assert warning.history.get().history_user.username == "system:jobs"
         assert services.warnings_run(period=period(), as_of=AS_OF) is None  # once per period
         assert ProjectWarning.objects.count() == 1
         assert Notice.objects.filter(kind="warning_issued").count() == 1
@@ -160,12 +163,11 @@ class TestMonthlyRun:
         assert {r["month"] for r in warning.reasons} == {"10月", "11月"}
 
     @pytest.mark.parametrize(("raise_open", "colour"), [(False, Colour.BLUE), (True, Colour.YELLOW)])
-    def test_raising_open_warnings_is_off_by_default_and_switchable(self, project, reporter_a, raise_open, colour):
-        settings = WarningSettings.current()
-        assert settings.raise_open_warnings is False
-        settings.missing_report_colour = Colour.BLUE
-        settings.raise_open_warnings = raise_open
-        settings.save()
+    def test_raising_open_warnings_is_off_by_default_and_switchable(self, project, reporter_a, drc, raise_open, colour):
+        assert WarningSettings.current().raise_open_warnings is False
+        services.warning_settings_update(
+            acting_user=drc, reason="试行逐月升级", missing_report_colour=Colour.BLUE, raise_open_warnings=raise_open
+        )
         # October: the plan is met but the report came late (blue).
         report(project, reporter_a, "1000", month=10, when=at(2026, 10, 21, 9))
         services.warnings_run(period=period(month=10), as_of=datetime.date(2026, 10, 22))
@@ -234,6 +236,18 @@ class TestEscalation:
         assert warning.escalated_at is not None
         notice = Notice.objects.get(kind="warning_escalated")
         assert set(notice.recipients.values_list("user__username", flat=True)) >= {"leader", "reporter_a"}
+
+    def test_the_stamp_is_the_runs_day_and_the_history_names_the_job(self, project, drc):
+        warning = self.issued(project, drc, at(2026, 10, 21, 10))
+        # The job runs late in the day; the stamp is still the start of its as_of day in Asia/Shanghai.
+        with time_machine.travel(at(2026, 11, 23, 17, 5), tick=False):
+            assert services.warnings_escalate(as_of=datetime.date(2026, 11, 21)) == [warning]
+        warning.refresh_from_db()
+        assert warning.escalated_at == at(2026, 11, 21, 0, 0)
+        record = warning.history.order_by("history_id").last()  # history_date follows the travelled clock
+        assert record.escalated_at == warning.escalated_at
+        assert record.history_user.username == "system:jobs"
+        assert record.history_change_reason == "预警后1个月仍未解决，报请区政府督促落实。"
 
     def test_month_end_issue(self, project, drc):
         warning = self.issued(project, drc, at(2027, 1, 31, 10))

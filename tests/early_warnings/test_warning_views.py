@@ -396,14 +396,15 @@ class TestSettings:
         settings = WarningSettings.current()
         assert (settings.lag_blue, settings.lag_yellow, settings.lag_red) == (D("10"), D("20"), D("30"))
 
-    def test_a_change_is_on_record_with_who_and_what(self, client, drc):
+    def test_a_change_is_on_record_with_who_what_and_why(self, client, drc):
         client.force_login(drc)
-        WarningSettings.current()
-        response = client.post("/warnings/settings/", self.valid(lag_red="35", raise_open_warnings="on"))
+        reason = "区政府要求提高红色预警门槛"
+        response = client.post("/warnings/settings/", self.valid(lag_red="35", raise_open_warnings="on", reason=reason))
         assert response.status_code == 302
         settings = WarningSettings.current()
         assert settings.lag_red == D("35") and settings.raise_open_warnings
-        assert settings.history.first().history_user == drc
+        latest = settings.history.first()
+        assert (latest.history_user, latest.history_change_reason) == (drc, reason)
 
         response = client.get("/warnings/settings/")
         events = list(response.context["page"].object_list)
@@ -411,11 +412,21 @@ class TestSettings:
         changes = {c.label: (c.old, c.new) for c in events[0].changes}
         assert changes[str(WarningSettings._meta.get_field("lag_red").verbose_name)] == ("30.0", "35.0")
         assert len(changes) == 2
-        assert events[-1].kind == "+"
+        assert events[0].reason == reason and reason in response.content.decode()
+        # The row the data migration created, with the defaults, on record under the system actor.
+        assert events[-1].kind == "+" and events[-1].user.username == "system:migration"
+
+    def test_a_change_needs_its_reason(self, client, drc):
+        client.force_login(drc)
+        response = client.post("/warnings/settings/", self.valid(lag_red="35"))
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert list(errors) == ["reason"] and is_chinese(errors["reason"][0]), errors
+        assert WarningSettings.current().lag_red == D("30")
+        assert WarningSettings.history.count() == 1
 
     def test_saving_without_a_change_adds_nothing(self, client, drc):
         client.force_login(drc)
-        WarningSettings.current()
         client.post("/warnings/settings/", self.valid())
         assert WarningSettings.history.count() == 1
 
