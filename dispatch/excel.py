@@ -64,7 +64,7 @@ from projects.models import RESERVE_STAGES, ListEntry, ListKind, Project, Stage,
 
 from .models import PROCEDURE_FIELDS, MonthlyReport, ProcedureStatus, ReportingPeriod, StartStatus
 from .models_export import ExportJob
-from .selectors import Figures, expected_projects, figures_for
+from .selectors import Figures, expected_projects, figures_for, in_period, period_for, reports_for_unit_month
 
 logger = logging.getLogger(__name__)
 
@@ -185,10 +185,8 @@ def workbook_filename(period: ReportingPeriod, unit: Unit) -> str:
 
 
 def unit_month_reports(*, period: ReportingPeriod, unit: Unit, acting_user) -> list[MonthlyReport]:
-    """The unit's reports of the month that `acting_user` may see, one per expected project."""
-    from .services import reports_for_unit_month
-
-    reports = reports_for_unit_month(period=period, unit=unit, acting_user=acting_user)
+    """The unit's reports of the month that `acting_user` may see, one per expected project (unsaved if not begun)."""
+    reports = reports_for_unit_month(period=period, unit=unit)
     visible = set(
         projects_for_user(acting_user).filter(pk__in=[r.project_id for r in reports]).values_list("pk", flat=True)
     )
@@ -214,7 +212,7 @@ def export_unit_workbook(*, period: ReportingPeriod, unit: Unit, reports: list[M
     positions = {header: col for col, header in enumerate(WORKBOOK_COLUMNS, start=1)}
     with translation.override("zh-hans"):
         for row, report in enumerate(reports, start=FIRST_DATA_ROW):
-            _write_report_row(ws, row, report, figures[report.pk], positions)
+            _write_report_row(ws, row, report, figures[report.project_id], positions)
     last_row = FIRST_DATA_ROW + max(len(reports), 1) - 1
     _add_validations(ws, positions, last_row)
     output = io.BytesIO()
@@ -334,13 +332,9 @@ def import_unit_workbook(
     if not planned and not result.errors:
         raise ValidationError(_("The file contains no project rows below the header."), code="empty")
     try:
-        # Opening the month creates the missing drafts: that too is undone when the upload fails.
+        # A row's first save creates its draft (and the period): that too is undone when the upload fails.
         with transaction.atomic():
-            from .services import reports_for_unit_month
-
-            reports = {
-                r.project_id: r for r in reports_for_unit_month(period=period, unit=unit, acting_user=acting_user)
-            }
+            reports = {r.project_id: r for r in reports_for_unit_month(period=period, unit=unit)}
             _match_reports(planned, reports, acting_user, result.errors)
             if result.errors:
                 raise _RollBack
@@ -777,9 +771,8 @@ def _table_rows(
     """Each project with its report of the month (or none) and derived figures, a chunk's queries at a time."""
     done = 0
     for chunk in _chunks(projects, CHUNK):
-        found = {
-            r.project_id: r for r in MonthlyReport.objects.filter(period=period, project_id__in=[p.pk for p in chunk])
-        }
+        stored = MonthlyReport.objects.filter(in_period(period), project_id__in=[p.pk for p in chunk])
+        found = {r.project_id: r for r in stored}
         reports = []
         for project in chunk:
             report = found.get(project.pk)
@@ -792,7 +785,7 @@ def _table_rows(
             reports.append(report)
         figures = figures_for(period, reports)
         for project, report in zip(chunk, reports, strict=True):
-            yield _TableRow(project, found.get(project.pk), figures[report.pk])
+            yield _TableRow(project, found.get(project.pk), figures[report.project_id])
         done += len(chunk)
         if progress:
             progress(done, len(projects))
@@ -1055,8 +1048,6 @@ def export_job_run(job_id: int, *, now: datetime.datetime | None = None) -> bool
     A job left running longer than ExportJob.STALE_AFTER lost its worker and is
     claimed again. Returns whether this call did the work.
     """
-    from .services import period_get_or_create
-
     now = now or timezone.now()
     claimable = Q(status=ExportJob.Status.QUEUED) | Q(
         status=ExportJob.Status.RUNNING, started_at__lt=now - ExportJob.STALE_AFTER
@@ -1082,7 +1073,7 @@ def export_job_run(job_id: int, *, now: datetime.datetime | None = None) -> bool
             if not finished:
                 job.file.delete(save=False)
             return True
-        period = period_get_or_create(year=int(job.params["year"]), month=int(job.params["month"]))
+        period = period_for(int(job.params["year"]), int(job.params["month"]))
         unit = Unit.objects.get(pk=job.params["unit"]) if job.params.get("unit") else None
         with tempfile.TemporaryDirectory(prefix="ganzhou-export-") as tmp:
             paths = write_official_tables(period, unit, Path(tmp) / "tables", progress=report_progress)
