@@ -14,6 +14,7 @@ from dispatch.models import SHANGHAI, MonthlyReport, ReportingPeriod, ReportStat
 from early_warnings.ledger import take_over_reported_problems
 from early_warnings.models import Problem
 from tests.dispatch.conftest import GOOD, fill
+from tests.dispatch.test_views import card_data
 
 NOW = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)
 TODAY = NOW.date()
@@ -97,17 +98,8 @@ class TestFillInPage:
 
 
 def card(project, version=0, **values):
-    base = {
-        "investment_this_month": "120.50",
-        "progress_text": "完成主体结构",
-        "progress_percent": "40",
-        "start_status": "resumed",
-        "actual_start_date": "2026-03-05",
-        "proc_land": "done",
-        "version": str(version),
-    }
-    base.update(values)
-    return {f"p{project.pk}-{k}": v for k, v in base.items()}
+    """A card's POST data as the page sends it, loaded at `version` (0: no report yet)."""
+    return card_data(MonthlyReport(project_id=project.pk, version=version), **values)
 
 
 @pytest.fixture
