@@ -19,7 +19,7 @@ from projects import access
 from projects.models import Unit
 
 from .models import ReportingPeriod
-from .services import period_get_or_create
+from .selectors import period_for
 from .tables import official_tables_zip_name, write_official_tables
 
 OFFICIAL_TABLES = "official_tables"
@@ -46,7 +46,7 @@ def may_export_official_tables(user, params: dict) -> bool:
 
 def build_official_tables(params: dict, *, user, progress: Progress) -> Built:
     """The three tables written one after the other into a temporary directory, then zipped into a temporary file."""
-    period = period_get_or_create(year=int(params["year"]), month=int(params["month"]))
+    period = period_for(int(params["year"]), int(params["month"]))
     unit = _unit(params)
     archive = tempfile.TemporaryFile()  # noqa: SIM115 - the runner closes it after saving
     try:

@@ -17,9 +17,10 @@ _REPORT_FORM_FIELDS = forms.fields_for_model(
 
 
 class ReportForm(forms.BaseForm):
-    """What a reporter types for one project and month. Validation of the whole report is the service's."""
+    """What a reporter types for one project and month, and the report's version the card was loaded at
+    (services.report_save_draft refuses a stale one). Validation of the whole report is the service's."""
 
-    base_fields = _REPORT_FORM_FIELDS
+    base_fields = {**_REPORT_FORM_FIELDS, "version": forms.IntegerField(min_value=0, widget=forms.HiddenInput)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -49,8 +49,26 @@ def unsent_by_unit(period: ReportingPeriod, as_of: datetime.date) -> dict[Unit, 
     return result
 
 
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+@register_job("reporting_periods", hour=0, minute=10)
+def reporting_periods(as_of: datetime.date) -> int:
+    """Create this month's and the coming month's reporting periods ahead of time (default deadline, the 20th).
+
+    Pages never create periods (they show an unsaved one with the default deadline); this job
+    does, so DRC sees next month's period — and can move its deadline — before the month begins.
+    Returns 0: it sends no notices.
+    """
+    for day in (as_of, _next_month(as_of)):
+        period_get_or_create(year=day.year, month=day.month)
+    return 0
+
+
 def _candidate_periods(as_of: datetime.date) -> list[ReportingPeriod]:
-    """This month's period (created if needed) and its neighbours: a moved deadline may cross a month end."""
+    """This month's period (created if needed: the reminders run also when the periods job did not) and its
+    neighbours: a moved deadline may cross a month end."""
     period_get_or_create(year=as_of.year, month=as_of.month)
     first = (as_of.replace(day=1) - datetime.timedelta(days=40)).replace(day=1)
     last = (as_of.replace(day=28) + datetime.timedelta(days=10)).replace(day=1)

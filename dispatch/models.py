@@ -180,6 +180,10 @@ class MonthlyReport(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # How many times the report was saved (0: never). A card remembers the version it was loaded at, and a save
+    # from a card loaded at another version is refused (services.report_save_draft): no save silently overwrites
+    # another page's. Rows written in bulk (the demo) keep 0.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -205,6 +209,14 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.period}"
+
+    def save(self, *args, **kwargs):
+        """Every save bumps `version`; services lock the row and re-read it first, so the count never goes back."""
+        self.version += 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
 
     @property
     def is_editable(self) -> bool:

@@ -22,7 +22,33 @@ from .models import (
     ReviewAction,
     SiteVerification,
     Timeliness,
+    default_deadline,
 )
+
+
+def period_for(year: int, month: int) -> ReportingPeriod:
+    """The month's saved period, or an unsaved one with the default deadline: reading a month never creates it.
+
+    Pages show the same deadline either way. Periods are created by the monthly job
+    (dispatch.jobs.periods_ahead) or by the first write that needs one (a draft saved,
+    a deadline moved): `services.period_get_or_create`.
+    """
+    return periods_for_year(year, [month])[0]
+
+
+def periods_for_year(year: int, months) -> list[ReportingPeriod]:
+    """`period_for` of several months of one year, in one query."""
+    saved = {p.month: p for p in ReportingPeriod.objects.filter(year=year, month__in=list(months))}
+    return [
+        saved.get(month) or ReportingPeriod(year=year, month=month, deadline=default_deadline(year, month))
+        for month in months
+    ]
+
+
+def in_period(period: ReportingPeriod, prefix: str = "") -> Q:
+    """Reports (or, with a prefix like "reports__", their owners) of the period's month, saved or not yet:
+    an unsaved period has no reports, and Django refuses an unsaved instance in a filter."""
+    return Q(**{f"{prefix}period__year": period.year, f"{prefix}period__month": period.month})
 
 
 def expected_projects(period: ReportingPeriod) -> QuerySet[Project]:
@@ -58,11 +84,36 @@ def get_report_for_user(user, pk, perm: str = "view") -> MonthlyReport:
 
 
 def get_period(year: int, month: int) -> ReportingPeriod:
-    from .services import period_get_or_create
-
+    """`period_for` of a month named in a URL; 404 outside 2000–2100."""
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise Http404
-    return period_get_or_create(year=year, month=month)
+    return period_for(year, month)
+
+
+def report_for_card(period: ReportingPeriod, project: Project) -> MonthlyReport:
+    """The project's report of the month, or an unsaved draft standing in until the card's first save."""
+    return _reports_of(period, [project])[0]
+
+
+def reports_for_unit_month(*, period: ReportingPeriod, unit: Unit) -> list[MonthlyReport]:
+    """One report per expected project of the unit, by project name: saved ones, and unsaved drafts
+    (version 0) for the projects whose card was never saved. Opening the month writes nothing;
+    `services.report_save_draft` creates a draft on its first save."""
+    projects = list(expected_projects(period).filter(responsible_unit=unit).order_by("name", "id"))
+    return _reports_of(period, projects)
+
+
+def _reports_of(period: ReportingPeriod, projects: list[Project]) -> list[MonthlyReport]:
+    existing = {r.project_id: r for r in MonthlyReport.objects.filter(in_period(period), project__in=projects)}
+    result = []
+    for project in projects:
+        report = existing.get(project.pk) or MonthlyReport(
+            period=period, project=project, unit_id=project.responsible_unit_id
+        )
+        report.period = period
+        report.project = project
+        result.append(report)
+    return result
 
 
 @dataclass
@@ -92,9 +143,10 @@ class Figures:
 
 
 def figures_for(period: ReportingPeriod, reports: list[MonthlyReport]) -> dict[int, Figures]:
-    """Cumulative and year-to-date figures for reports of one period, in a fixed number of queries.
+    """Cumulative and year-to-date figures for reports of one period, by project id, in a fixed number of queries.
 
     Earlier months count once sent (not drafts); the month itself counts what is typed now.
+    Keyed by project, not report: a report not saved yet has figures too.
     """
     project_ids = [r.project_id for r in reports]
     earlier = (
@@ -119,7 +171,7 @@ def figures_for(period: ReportingPeriod, reports: list[MonthlyReport]) -> dict[i
         this_month = report.investment_this_month or ZERO
         row = sums.get(report.project_id, {"before": ZERO, "ytd_before": ZERO})
         plan = plans.get(report.project_id)
-        result[report.pk] = Figures(
+        result[report.project_id] = Figures(
             this_month=this_month,
             cumulative=project.opening_cumulative_investment + row["before"] + this_month,
             year_to_date=row["ytd_before"] + this_month,
@@ -180,10 +232,14 @@ def completeness(period: ReportingPeriod, now: datetime.datetime, units=None) ->
             n=Count("id", distinct=True),
             on_time=Count(
                 "reports",
-                filter=Q(reports__period=period, reports__timeliness=Timeliness.ON_TIME),
+                filter=in_period(period, "reports__") & Q(reports__timeliness=Timeliness.ON_TIME),
                 distinct=True,
             ),
-            late=Count("reports", filter=Q(reports__period=period, reports__timeliness=Timeliness.LATE), distinct=True),
+            late=Count(
+                "reports",
+                filter=in_period(period, "reports__") & Q(reports__timeliness=Timeliness.LATE),
+                distinct=True,
+            ),
         )
         .order_by()
     )
@@ -206,7 +262,7 @@ def completeness(period: ReportingPeriod, now: datetime.datetime, units=None) ->
 
 def missing_projects(period: ReportingPeriod, unit: Unit) -> QuerySet[Project]:
     """Expected projects of the unit with no submission yet in the period."""
-    sent = MonthlyReport.objects.filter(period=period, first_submitted_at__isnull=False).values("project_id")
+    sent = MonthlyReport.objects.filter(in_period(period), first_submitted_at__isnull=False).values("project_id")
     return expected_projects(period).filter(responsible_unit=unit).exclude(pk__in=sent).order_by("name")
 
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ganzhou_projects.audit import delete_with_history, save_with_history
+from ganzhou_projects.audit import delete_with_history, save_with_history, system_actor
 from projects import access
 from projects.models import ZERO, Project
 
@@ -32,7 +32,7 @@ from .models import (
     Timeliness,
     default_deadline,
 )
-from .signals import report_submitted
+from .submit_handlers import run_submit_handlers
 
 # What a reporter types into a report; everything else is derived or set by the workflow.
 REPORT_FIELDS = [
@@ -48,10 +48,21 @@ REPORT_FIELDS = [
 ]
 
 
-def period_get_or_create(*, year: int, month: int) -> ReportingPeriod:
-    period, _created = ReportingPeriod.objects.get_or_create(
-        year=year, month=month, defaults={"deadline": default_deadline(year, month)}
-    )
+def period_get_or_create(*, year: int, month: int, acting_user=None) -> ReportingPeriod:
+    """The month's period, created with the default deadline if missing — a write, for jobs and services only.
+
+    Pages read `selectors.period_for` instead, which never creates. Without an acting user the
+    creation is recorded under the scheduled-jobs actor.
+    """
+    period = ReportingPeriod.objects.filter(year=year, month=month).first()
+    if period is not None:
+        return period
+    period = ReportingPeriod(year=year, month=month, deadline=default_deadline(year, month))
+    try:
+        with transaction.atomic():
+            save_with_history(period, acting_user or system_actor("jobs"))
+    except IntegrityError:  # created meanwhile by another request or job
+        return ReportingPeriod.objects.get(year=year, month=month)
     return period
 
 
@@ -60,6 +71,7 @@ def period_move_deadline(
 ) -> ReportingPeriod:
     """DRC moves one period's deadline (e.g. around a holiday); the reason and the change are on record.
 
+    A period not saved yet (a month the monthly job has not reached) is created first.
     Timeliness already decided by a first submission is not re-judged.
     """
     reason = (reason or "").strip()
@@ -69,13 +81,18 @@ def period_move_deadline(
         raise ValidationError({"deadline": _("The deadline needs a time zone.")})
     if timezone.localtime(deadline).date() < period.first_day:
         raise ValidationError({"deadline": _("The deadline cannot be before the month begins.")})
-    period.deadline = deadline
-    period.deadline_note = reason
-    save_with_history(period, acting_user)
+    with transaction.atomic():
+        if period.pk is None:
+            saved = period_get_or_create(year=period.year, month=period.month, acting_user=acting_user)
+            period.pk, period._state.adding = saved.pk, False
+        period.deadline = deadline
+        period.deadline_note = reason
+        save_with_history(period, acting_user)
     return period
 
 
 def report_get_or_create(*, period: ReportingPeriod, project: Project, acting_user) -> MonthlyReport:
+    """An empty draft of the project's month, created now (for imports and tests; pages create on first save)."""
     report = MonthlyReport.objects.filter(period=period, project=project).first()
     if report:
         return report
@@ -85,42 +102,69 @@ def report_get_or_create(*, period: ReportingPeriod, project: Project, acting_us
     return report
 
 
-def reports_for_unit_month(*, period: ReportingPeriod, unit, acting_user) -> list[MonthlyReport]:
-    """The unit's reports for the month: one per expected project, created as drafts when first opened."""
-    from .selectors import expected_projects
+class ReportConflict(ValidationError):
+    """A card saved from a page loaded at another version of the report: refused, nothing is written.
 
-    projects = list(expected_projects(period).filter(responsible_unit=unit).order_by("name", "id"))
-    existing = {
-        r.project_id: r
-        for r in MonthlyReport.objects.filter(period=period, project__in=projects).select_related("project")
-    }
-    missing = [p for p in projects if p.pk not in existing]
-    if missing:
-        from simple_history.utils import bulk_create_with_history
+    `current` is the report as stored now, to show next to what the user typed.
+    """
 
-        created = bulk_create_with_history(
-            [MonthlyReport(period=period, project=p, unit_id=p.responsible_unit_id) for p in missing],
-            MonthlyReport,
-            default_user=acting_user,
+    def __init__(self, current: MonthlyReport):
+        self.current = current
+        last = current.history.select_related("history_user").order_by("-history_date").first()
+        who = getattr(last.history_user, "full_name", "") or getattr(last.history_user, "username", "") if last else ""
+        when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S") if current.updated_at else ""
+        super().__init__(
+            _(
+                "This card was saved in another page or by someone else (%(time)s %(user)s). What you typed has "
+                "not been saved; please check it against the saved values and save again."
+            )
+            % {"time": when, "user": who},
+            code="conflict",
         )
-        for report in created:
-            existing[report.project_id] = report
-        # bulk_create_with_history may not return ids on every backend: read them back.
-        if any(r.pk is None for r in created):
-            existing.update({r.project_id: r for r in MonthlyReport.objects.filter(period=period, project__in=missing)})
-    result = []
-    for project in projects:
-        report = existing[project.pk]
-        report.project = project
-        result.append(report)
-    return result
+
+
+def _ensure_period(report: MonthlyReport, acting_user) -> None:
+    if report.period.pk is None:
+        period = report.period
+        report.period = period_get_or_create(year=period.year, month=period.month, acting_user=acting_user)
+
+
+def _lock_stored(report: MonthlyReport, acting_user) -> bool:
+    """Lock the report's row and read it whole, as stored; returns False when the row does not exist yet.
+
+    A card's stand-in (no row when its page was loaded) takes the row another save created
+    meanwhile, so its version is compared with that row's.
+    """
+    _ensure_period(report, acting_user)
+    query = MonthlyReport.objects.select_for_update()
+    if report.pk is None:
+        pk = query.filter(period=report.period, project_id=report.project_id).values_list("pk", flat=True).first()
+        if pk is None:
+            return False
+        report.pk, report._state.adding = pk, False
+    else:
+        query.filter(pk=report.pk).values_list("pk").first()
+    report.refresh_from_db()
+    return True
+
+
+def _create(report: MonthlyReport, acting_user) -> None:
+    """Insert a card's first save; another save that inserted the same project-month first wins (a conflict)."""
+    try:
+        with transaction.atomic():
+            save_with_history(report, acting_user)
+    except IntegrityError:
+        report.pk, report._state.adding = None, True
+        report.version = 0
+        current = MonthlyReport.objects.get(period=report.period, project_id=report.project_id)
+        raise ReportConflict(current) from None
 
 
 def _lock(report: MonthlyReport) -> None:
     """Lock the report's row for this transaction and re-read its workflow state (a stale copy must not win)."""
     MonthlyReport.objects.select_for_update().filter(pk=report.pk).values_list("pk").first()
     report.refresh_from_db(
-        fields=["status", "first_submitted_at", "timeliness", "submitted_at", "accepted_at", "return_reason"]
+        fields=["status", "first_submitted_at", "timeliness", "submitted_at", "accepted_at", "return_reason", "version"]
     )
 
 
@@ -146,14 +190,49 @@ def _check_field_rules(report: MonthlyReport, today: datetime.date) -> dict[str,
 
 
 def report_save_draft(
-    *, report: MonthlyReport, data: dict, problems: list[dict] | None = None, acting_user, today=None
+    *,
+    report: MonthlyReport,
+    data: dict,
+    problems: list[dict] | None = None,
+    acting_user,
+    version: int | None = None,
+    today=None,
 ) -> MonthlyReport:
-    """Save what the reporter typed (drafts and returned reports only). Only changed reports are written."""
-    _require_editable(report)
+    """Save what the reporter typed into a card (drafts and returned reports only); only changes are written.
+
+    The first save of a card creates its draft (and the month's period), with history. `version`
+    is the report's version the card was loaded at (0: no report yet): when the report has been
+    saved since, by another page or person, the save is refused with ReportConflict and nothing
+    is written. Without `version` (the offline workbook, whose rows compare values instead) no
+    such check is made. `report` is updated in place to what is stored.
+    """
     today = today or timezone.localdate()
     unknown = set(data) - set(REPORT_FIELDS)
     if unknown:
         raise TypeError(f"unknown report fields: {sorted(unknown)}")
+    _require_editable(report)
+    _apply_fields(report, data)
+    errors = _check_field_rules(report, today)
+    problem_objs = _validate_problems(problems) if problems is not None else None
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        stored = _lock_stored(report, acting_user)
+        if version is not None and report.version != version:
+            raise ReportConflict(MonthlyReport.objects.get(pk=report.pk))
+        _require_editable(report)
+        changed = _apply_fields(report, data)  # again: the stored row was just re-read
+        if not stored:
+            _create(report, acting_user)
+        elif changed:
+            save_with_history(report, acting_user)
+        if problem_objs is not None:
+            _replace_problems(report, problem_objs, acting_user)
+    return report
+
+
+def _apply_fields(report: MonthlyReport, data: dict) -> bool:
+    """Set the typed values on the report; whether any differed."""
     changed = False
     for name, value in data.items():
         if isinstance(value, str):
@@ -161,18 +240,7 @@ def report_save_draft(
         if getattr(report, name) != value:
             setattr(report, name, value)
             changed = True
-    errors = _check_field_rules(report, today)
-    problem_objs = _validate_problems(problems) if problems is not None else None
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        _lock(report)
-        _require_editable(report)
-        if changed:
-            save_with_history(report, acting_user)
-        if problem_objs is not None:
-            _replace_problems(report, problem_objs, acting_user)
-    return report
+    return changed
 
 
 def _validate_problems(problems: list[dict]) -> list[ReportedProblem]:
@@ -226,7 +294,7 @@ def report_check_complete(report: MonthlyReport, today: datetime.date) -> dict[s
     elif report.start_status != StartStatus.NOT_STARTED and not report.actual_start_date:
         errors.setdefault("actual_start_date", []).append(_("Please enter the actual start date."))
     if report.investment_this_month is not None:
-        figures = figures_for(report.period, [report])[report.pk]
+        figures = figures_for(report.period, [report])[report.project_id]
         if (figures.cumulative_over_total or figures.ytd_over_annual) and not report.over_plan_explanation.strip():
             reasons = []
             if figures.cumulative_over_total:
@@ -252,13 +320,21 @@ def _record(report, action, acting_user, now, reason=""):
 
 
 def report_submit(*, report: MonthlyReport, acting_user, now: datetime.datetime | None = None) -> MonthlyReport:
-    """Send a report to DRC. Timeliness is decided by the first submission against the period's deadline."""
+    """Send a report to DRC, as typed (a report not saved yet is created). Timeliness is decided by the first
+    submission against the period's deadline.
+
+    Inside the transaction, the apps registered in `dispatch.submit_handlers` take over what
+    the report raised (today: the problem ledger, registered by early_warnings).
+    """
     now = now or timezone.now()
     _require_editable(report)
     errors = report_check_complete(report, timezone.localtime(now).date())
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        if report.pk is None:
+            _ensure_period(report, acting_user)
+            _create(report, acting_user)
         _lock(report)
         _require_editable(report)
         resubmission = report.status == ReportStatus.RETURNED
@@ -271,7 +347,7 @@ def report_submit(*, report: MonthlyReport, acting_user, now: datetime.datetime 
         report.submitted_by = acting_user
         save_with_history(report, acting_user)
         _record(report, ReviewAction.Action.RESUBMIT if resubmission else ReviewAction.Action.SUBMIT, acting_user, now)
-        report_submitted.send(sender=MonthlyReport, report=report, acting_user=acting_user)
+        run_submit_handlers(report=report, acting_user=acting_user)
     return report
 
 

@@ -46,7 +46,7 @@ from .layout import (
     unit_left_text,
 )
 from .models import MonthlyReport, ProcedureStatus, ReportingPeriod
-from .selectors import Figures, expected_projects, figures_for
+from .selectors import Figures, expected_projects, figures_for, in_period
 
 Progress = Callable[[int, str], None]
 
@@ -196,9 +196,8 @@ def _table_rows(
     """Each project with its report of the month (or none) and derived figures, a chunk's queries at a time."""
     done = 0
     for chunk in _chunks(projects, CHUNK):
-        found = {
-            r.project_id: r for r in MonthlyReport.objects.filter(period=period, project_id__in=[p.pk for p in chunk])
-        }
+        stored = MonthlyReport.objects.filter(in_period(period), project_id__in=[p.pk for p in chunk])
+        found = {r.project_id: r for r in stored}
         reports = []
         for project in chunk:
             report = found.get(project.pk)
@@ -211,7 +210,7 @@ def _table_rows(
             reports.append(report)
         figures = figures_for(period, reports)
         for project, report in zip(chunk, reports, strict=True):
-            yield _TableRow(project, found.get(project.pk), figures[report.pk])
+            yield _TableRow(project, found.get(project.pk), figures[report.project_id])
         done += len(chunk)
         if progress:
             progress(done, len(projects))

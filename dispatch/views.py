@@ -1,4 +1,5 @@
 import datetime
+import json
 import mimetypes
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from .models import (
     ReportStatus,
     SiteVerification,
 )
+from .services import REPORT_FIELDS
 
 PAGE_SIZE = 50
 PROBLEM_ROWS_EXTRA = 1
@@ -61,48 +63,105 @@ def _fill_unit(request) -> Unit:
     return request.user.unit
 
 
+def _card_prefix(report) -> str:
+    """A card is named by its project: the project-month may have no report yet."""
+    return f"p{report.project_id}"
+
+
 def _problem_forms(report, data=None):
-    existing = list(report.problems.all())
+    existing = list(report.problems.all()) if report.pk else []
     initial = [{"category": p.category, "description": p.description, "level": p.level} for p in existing]
     count = len(existing) + PROBLEM_ROWS_EXTRA
     return [
-        ProblemForm(data, prefix=f"r{report.pk}-p{i}", initial=initial[i] if i < len(initial) else None)
+        ProblemForm(data, prefix=f"{_card_prefix(report)}-p{i}", initial=initial[i] if i < len(initial) else None)
         for i in range(count)
     ]
 
 
 def _report_form(report, data=None):
     initial = {name: getattr(report, name) for name in ReportForm.base_fields}
-    form = ReportForm(data, prefix=f"r{report.pk}", initial=initial)
+    form = ReportForm(data, prefix=_card_prefix(report), initial=initial)
     if not report.is_editable:
         for field in form.fields.values():
             field.disabled = True
     return form
 
 
+def _error_dict(error: ValidationError) -> dict:
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
 def _save_card(report, form, problem_forms, user):
-    """Save one card's draft; returns the errors shown on it (field name → messages)."""
+    """Save one card's draft (the first save creates the report).
+
+    Returns the errors shown on the card (field name → messages) and, when the card was loaded
+    at an older version of the report, the conflict to show next to what was typed.
+    """
     if not form.is_valid() or not all(p.is_valid() for p in problem_forms):
         errors = dict(form.errors)
         for p in problem_forms:
             for value in p.errors.values():
                 errors.setdefault("problems", []).extend(value)
-        return errors
+        return errors, None
     try:
         services.report_save_draft(
             report=report,
             data=form.draft_data(),
             problems=[p.cleaned_data for p in problem_forms],
             acting_user=user,
+            version=form.cleaned_data["version"],
         )
+    except services.ReportConflict as conflict:
+        return {"__all__": conflict.messages}, _conflict(conflict, form, problem_forms)
     except ValidationError as error:
-        return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-    return {}
+        return _error_dict(error), None
+    return {}, None
+
+
+def _as_input(value) -> str:
+    """A stored value as the card's input holds it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _shown(field, value) -> str:
+    choices = dict(getattr(field, "choices", None) or ())
+    return str(choices.get(value, value)) if value not in (None, "") else "—"
+
+
+def _conflict(conflict, form, problem_forms) -> dict:
+    """What the card shows when its save was refused: the saved values next to the typed ones, and the
+    saved values as the card's inputs hold them (for "use the saved values")."""
+    current = conflict.current
+    rows, values = [], {}
+    for name in REPORT_FIELDS:
+        field = form.fields[name]
+        saved, typed = getattr(current, name), form.cleaned_data.get(name)
+        values[form[name].html_name] = _as_input(saved)
+        if _as_input(saved) != _as_input(typed) and saved != typed:
+            rows.append((field.label, _shown(field, saved), _shown(field, typed)))
+    saved_problems = list(current.problems.all())
+    for index, typed_form in enumerate(problem_forms):
+        problem = saved_problems[index] if index < len(saved_problems) else None
+        for name in ProblemForm.base_fields:
+            values[typed_form[name].html_name] = getattr(problem, name, "")
+    saved_text = "；".join(p.description for p in saved_problems)
+    typed_text = "；".join(f.cleaned_data["description"] for f in problem_forms if f.cleaned_data.get("description"))
+    if saved_text != typed_text:
+        rows.append((_("Problems needing coordination"), saved_text or "—", typed_text or "—"))
+    return {"message": conflict.messages[0], "version": current.version, "rows": rows, "values": json.dumps(values)}
 
 
 @login_required
 def fill_month(request, year, month, submit=False):
-    """One page with every expected project of the unit for the month: fill in, save drafts, submit."""
+    """One page with every expected project of the unit for the month: fill in, save drafts, submit.
+
+    Opening it writes nothing: a project without a report gets a card all the same, and its
+    first save creates the draft. Every card carries the report's version it was loaded at.
+    """
     period = selectors.get_period(year, month)
     unit = _fill_unit(request)
     # Only those who may change the unit's projects fill its month.
@@ -111,21 +170,18 @@ def fill_month(request, year, month, submit=False):
     )
     if not changeable and not access.may_act_for_any_unit(request.user):
         raise Http404
-    reports = [
-        r
-        for r in services.reports_for_unit_month(period=period, unit=unit, acting_user=request.user)
-        if r.project_id in changeable
-    ]
-    prefetch_related_objects(reports, "problems", "photos")
+    reports = [r for r in selectors.reports_for_unit_month(period=period, unit=unit) if r.project_id in changeable]
+    prefetch_related_objects([r for r in reports if r.pk], "problems", "photos")
 
     card_errors: dict[int, dict] = {}
+    conflicts: dict[int, dict] = {}
     data = request.POST if request.method == "POST" else None
     action = request.POST.get("action") if data else None
     if submit:
         action = "submit"
-    forms_by_report = {}
+    forms_by_card = {}
     for report in reports:
-        forms_by_report[report.pk] = (
+        forms_by_card[report.project_id] = (
             _report_form(report, data if report.is_editable else None),
             _problem_forms(report, data if report.is_editable else None),
         )
@@ -134,10 +190,12 @@ def fill_month(request, year, month, submit=False):
         for report in reports:
             if not report.is_editable:
                 continue
-            form, problem_forms = forms_by_report[report.pk]
-            errors = _save_card(report, form, problem_forms, request.user)
+            form, problem_forms = forms_by_card[report.project_id]
+            errors, conflict = _save_card(report, form, problem_forms, request.user)
+            if conflict:
+                conflicts[report.project_id] = conflict
             if errors:
-                card_errors[report.pk] = errors
+                card_errors[report.project_id] = errors
                 continue
             saved += 1
             if action == "submit":
@@ -145,9 +203,7 @@ def fill_month(request, year, month, submit=False):
                     services.report_submit(report=report, acting_user=request.user)
                     submitted += 1
                 except ValidationError as error:
-                    card_errors[report.pk] = (
-                        error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-                    )
+                    card_errors[report.project_id] = _error_dict(error)
         if card_errors:
             messages.error(
                 request,
@@ -162,16 +218,25 @@ def fill_month(request, year, month, submit=False):
             return redirect(f"{reverse('dispatch:fill_month', args=[year, month])}?unit={unit.pk}")
         # Re-read the reports' state: some may have been submitted in this request.
         for report in reports:
-            report.refresh_from_db(fields=["status", "timeliness", "first_submitted_at", "return_reason"])
+            if report.pk:
+                report.refresh_from_db(fields=["status", "timeliness", "first_submitted_at", "return_reason"])
+        # Cards saved in this request show what is stored, at its new version; the others keep what was typed.
+        prefetch_related_objects([r for r in reports if r.pk], "problems", "photos")
+        for report in reports:
+            if report.project_id not in card_errors:
+                forms_by_card[report.project_id] = (_report_form(report), _problem_forms(report))
     figures = selectors.figures_for(period, reports)
     cards = [
         {
             "report": report,
-            "form": forms_by_report[report.pk][0],
-            "problem_forms": forms_by_report[report.pk][1],
-            "figures": figures[report.pk],
-            "photos": report.photos.all(),
-            "errors": card_errors.get(report.pk, {}),
+            "prefix": _card_prefix(report),
+            "form": forms_by_card[report.project_id][0],
+            "problem_forms": forms_by_card[report.project_id][1],
+            "figures": figures[report.project_id],
+            "photos": report.photos.all() if report.pk else [],
+            "has_problems": bool(report.pk and report.problems.all()),
+            "errors": card_errors.get(report.project_id, {}),
+            "conflict": conflicts.get(report.project_id),
             "photo_form": PhotoForm(prefix=f"photo{report.pk}"),
         }
         for report in reports
@@ -203,20 +268,32 @@ def submit_month(request, year, month):
 
 @login_required
 @require_POST
-def report_autosave(request, pk):
-    """Save one card's draft as the reporter types; answers with a small status fragment."""
-    report = selectors.get_report_for_user(request.user, pk, "change")
+def card_save(request, year, month, project_pk):
+    """Save one card's draft as the reporter types (the first save creates the report).
+
+    Answers with a small status fragment carrying the new version; a card loaded at an older
+    version gets 409 and the conflict (saved values next to the typed ones), and nothing is saved.
+    """
+    period = selectors.get_period(year, month)
+    project = access.get_project_for_user(request.user, project_pk, "change")
+    if not selectors.expected_projects(period).filter(pk=project.pk).exists():
+        raise Http404
+    report = selectors.report_for_card(period, project)
     if not report.is_editable:
         message = _("This report has been submitted; it can no longer be changed.")
         return HttpResponse(format_html('<span class="bad">{}</span>', message))
     form = _report_form(report, request.POST)
     problem_forms = _problem_forms(report, request.POST)
-    errors = _save_card(report, form, problem_forms, request.user)
+    errors, conflict = _save_card(report, form, problem_forms, request.user)
+    if conflict:
+        return render(request, "dispatch/_card_conflict.html", {"conflict": conflict}, status=409)
     if errors:
         text = "；".join(str(m) for messages_ in errors.values() for m in messages_)
         return HttpResponse(format_html('<span class="bad">{}：{}</span>', _("Not saved"), text))
     message = _("Draft saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")}
-    return HttpResponse(format_html('<span class="ok" data-saved="1">{}</span>', message))
+    return HttpResponse(
+        format_html('<span class="ok" data-saved="1" data-version="{}">{}</span>', report.version, message)
+    )
 
 
 @login_required
@@ -274,7 +351,7 @@ def photo_delete_view(request, pk):
 @login_required
 def report_detail(request, pk):
     report = selectors.get_report_for_user(request.user, pk)
-    figures = selectors.figures_for(report.period, [report])[report.pk]
+    figures = selectors.figures_for(report.period, [report])[report.project_id]
     history = selectors.report_history(report)[:HISTORY_ROWS]
     return render(
         request,
@@ -292,8 +369,7 @@ def report_detail(request, pk):
             "can_verify": access.may_verify_reports(request.user),
             "reason_form": ReasonForm(),
             "record_form": VerificationRecordForm(),
-            "can_edit": report.is_editable
-            and access.may_change_project(request.user, report.project),
+            "can_edit": report.is_editable and access.may_change_project(request.user, report.project),
         },
     )
 
@@ -362,7 +438,7 @@ def review_queue(request, year, month):
     period = selectors.get_period(year, month)
     qs = (
         selectors.reports_for_user(request.user)
-        .filter(period=period)
+        .filter(selectors.in_period(period))
         .select_related("project", "unit", "period")
         .prefetch_related(Prefetch("verifications", queryset=SiteVerification.objects.filter(outcome="pending")))
         .order_by("unit__sort_order", "project__name")
@@ -396,7 +472,7 @@ def review_queue(request, year, month):
         {
             "period": period,
             "page": page,
-            "rows": [(r, figures[r.pk]) for r in reports],
+            "rows": [(r, figures[r.project_id]) for r in reports],
             "units": Unit.objects.all(),
             "unit_pk": unit_pk,
             "status": status,
@@ -429,10 +505,10 @@ def completeness_grid(request):
     last_month = 12 if year < today.year else (today.month if year == today.year else 0)
     units = list(access.units_for_user(request.user))
     now = timezone.now()
-    months = []
-    for month in range(1, last_month + 1):
-        period = services.period_get_or_create(year=year, month=month)
-        months.append((period, selectors.completeness(period, now, units=units)))
+    months = [
+        (period, selectors.completeness(period, now, units=units))
+        for period in selectors.periods_for_year(year, range(1, last_month + 1))
+    ]
     grid = []
     for unit in units:
         cells = [data[unit.pk] for _period, data in months]
@@ -463,7 +539,7 @@ def period_list(request):
     today = timezone.localdate()
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
-    periods = [services.period_get_or_create(year=year, month=m) for m in range(1, 13)]
+    periods = selectors.periods_for_year(year, range(1, 13))
     return render(
         request,
         "dispatch/periods.html",

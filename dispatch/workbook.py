@@ -60,7 +60,7 @@ from .layout import (
     unit_left_text,
 )
 from .models import PROCEDURE_FIELDS, MonthlyReport, ProcedureStatus, ReportingPeriod, StartStatus
-from .selectors import Figures, figures_for
+from .selectors import Figures, figures_for, reports_for_unit_month
 
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0"
@@ -134,10 +134,8 @@ def workbook_filename(period: ReportingPeriod, unit: Unit) -> str:
 
 
 def unit_month_reports(*, period: ReportingPeriod, unit: Unit, acting_user) -> list[MonthlyReport]:
-    """The unit's reports of the month that `acting_user` may see, one per expected project."""
-    from .services import reports_for_unit_month
-
-    reports = reports_for_unit_month(period=period, unit=unit, acting_user=acting_user)
+    """The unit's reports of the month that `acting_user` may see, one per expected project (unsaved if not begun)."""
+    reports = reports_for_unit_month(period=period, unit=unit)
     visible = set(
         projects_for_user(acting_user).filter(pk__in=[r.project_id for r in reports]).values_list("pk", flat=True)
     )
@@ -163,7 +161,7 @@ def export_unit_workbook(*, period: ReportingPeriod, unit: Unit, reports: list[M
     positions = {header: col for col, header in enumerate(WORKBOOK_COLUMNS, start=1)}
     with translation.override("zh-hans"):
         for row, report in enumerate(reports, start=FIRST_DATA_ROW):
-            _write_report_row(ws, row, report, figures[report.pk], positions)
+            _write_report_row(ws, row, report, figures[report.project_id], positions)
     last_row = FIRST_DATA_ROW + max(len(reports), 1) - 1
     _add_validations(ws, positions, last_row)
     output = io.BytesIO()
@@ -283,13 +281,9 @@ def import_unit_workbook(
     if not planned and not result.errors:
         raise ValidationError(_("The file contains no project rows below the header."), code="empty")
     try:
-        # Opening the month creates the missing drafts: that too is undone when the upload fails.
+        # A row's first save creates its draft (and the period): that too is undone when the upload fails.
         with transaction.atomic():
-            from .services import reports_for_unit_month
-
-            reports = {
-                r.project_id: r for r in reports_for_unit_month(period=period, unit=unit, acting_user=acting_user)
-            }
+            reports = {r.project_id: r for r in reports_for_unit_month(period=period, unit=unit)}
             _match_reports(planned, reports, acting_user, result.errors)
             if result.errors:
                 raise _RollBack

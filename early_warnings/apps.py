@@ -42,10 +42,10 @@ class EarlyWarningsConfig(AppConfig):
     verbose_name = _("Problem ledger and warnings")
 
     def ready(self):
-        from dispatch.signals import report_submitted
+        from dispatch.submit_handlers import on_report_submitted
 
-        from .ledger import on_report_submitted
+        from .ledger import take_over_reported_problems
 
         # Problems raised in a submitted monthly report land in the ledger (seed 000 §1.2).
         post_migrate.connect(_ensure_warning_settings, sender=self)
-        report_submitted.connect(on_report_submitted, dispatch_uid="early_warnings.ledger.on_report_submitted")
+        on_report_submitted(take_over_reported_problems)

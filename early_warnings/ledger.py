@@ -126,8 +126,9 @@ def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
     return problem
 
 
-def on_report_submitted(sender, *, report: MonthlyReport, acting_user, **kwargs) -> None:
-    """Receiver of `dispatch.signals.report_submitted` (inside the submitting transaction)."""
+def take_over_reported_problems(*, report: MonthlyReport, acting_user) -> None:
+    """The submit hand-off (`dispatch.submit_handlers`, inside the submitting transaction): each problem the
+    report raises becomes a ledger problem, once."""
     for reported in report.problems.all():
         problem_from_reported(reported=reported, acting_user=acting_user)
 

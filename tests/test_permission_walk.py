@@ -10,9 +10,12 @@ import zipfile
 
 import openpyxl
 import pytest
+import time_machine
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dispatch import services as dispatch_services
+from dispatch.models import ReportingPeriod
 from early_warnings import ledger
 from exports.models import ExportJob
 from notifications.services import notify
@@ -29,7 +32,7 @@ POST_ONLY = {
     "projects:list_add",
     "projects:reserve_comprehensive",
     "dispatch:submit_month",
-    "dispatch:report_autosave",
+    "dispatch:card_save",
     "dispatch:photo_upload",
     "dispatch:photo_delete",
     "dispatch:report_review",
@@ -51,7 +54,7 @@ OBJECT_URLS = {
     "projects:list_remove",
     "projects:reserve_comprehensive",
     "dispatch:report_detail",
-    "dispatch:report_autosave",
+    "dispatch:card_save",
     "dispatch:photo_upload",
     "dispatch:photo_delete",
     "dispatch:photo_file",
@@ -181,7 +184,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:fill_month": {"year": 2026, "month": 11},
         "dispatch:submit_month": {"year": 2026, "month": 11},
         "dispatch:report_detail": {"pk": item["report"].pk},
-        "dispatch:report_autosave": {"pk": item["report"].pk},
+        "dispatch:card_save": {"year": 2026, "month": 11, "project_pk": item["project"].pk},
         "dispatch:photo_upload": {"pk": item["report"].pk},
         "dispatch:photo_delete": {"pk": item["photo"].pk},
         "dispatch:photo_file": {"pk": item["photo"].pk, "size": "thumb"},
@@ -282,10 +285,9 @@ def expected_get_status(name: str, role: str) -> set[int]:
     return {200}
 
 
-def test_every_role_walks_every_url(
-    client, world, reporter_a, drc, leader, auditor, statistician, finance, administrator
-):
-    users = {
+@pytest.fixture
+def roles(reporter_a, drc, leader, auditor, statistician, finance, administrator):
+    return {
         "reporter_a": reporter_a,
         "drc": drc,
         "admin": administrator,
@@ -294,12 +296,66 @@ def test_every_role_walks_every_url(
         "stats": statistician,
         "finance": finance,
     }
-    for role, user in users.items():
+
+
+def test_every_role_walks_every_url(client, world, roles):
+    for role, user in roles.items():
         client.force_login(user)
         which = "own" if role == "reporter_a" else "secret"
         for name, url in urls_for(world, which).items():
             status = client.get(url).status_code
             assert status in expected_get_status(name, role), (role, name, status)
+
+
+# Logging in and the messages framework keep their state in the session row: not the app's data.
+NOT_APP_DATA = {"django_session"}
+
+
+def writes_so_far() -> dict[str, int]:
+    """Rows inserted, updated or deleted so far per table in this test's transaction (PostgreSQL's counters)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables")
+        return {name: count for name, count in cursor.fetchall() if count and name not in NOT_APP_DATA}
+
+
+def unsaved_month_urls(unit_pk: int) -> dict[str, str]:
+    """Pages of a month whose period and reports do not exist yet, and a year with no periods."""
+    month = {"year": 2027, "month": 2}
+    tables = reverse("dispatch:official_tables", kwargs=month)
+    return {
+        f"{name} 2027-02": reverse(f"dispatch:{name}", kwargs=month)
+        for name in ("fill_month", "review_queue", "period_edit", "unit_workbook", "unit_workbook_upload")
+    } | {
+        "official_tables 2027-02": tables,
+        "official_tables download 2027-02": f"{tables}?download=construction&unit={unit_pk}",
+        "completeness 2026": reverse("dispatch:completeness") + "?year=2026",
+        "periods 2027": reverse("dispatch:periods") + "?year=2027",
+    }
+
+
+def test_no_get_writes_anything(client, world, roles):
+    """A GET never writes: no page, for no role, inserts, updates or deletes a row of any table.
+
+    The warning settings are saved first: early_warnings' settings page still creates them when
+    missing (WarningSettings.current), outside this walk's subject.
+    """
+    from early_warnings.models import WarningSettings
+
+    WarningSettings.current()
+    periods = sorted(ReportingPeriod.objects.values_list("year", "month"))
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 10, tzinfo=datetime.UTC), tick=False):
+        for role, user in roles.items():
+            client.force_login(user)
+            which = "own" if role == "reporter_a" else "secret"
+            pages = urls_for(world, which) | unsaved_month_urls(world[which]["project"].responsible_unit_id)
+            for name, url in pages.items():
+                before = writes_so_far()
+                response = client.get(url)
+                readable(response)  # a streamed file is produced while it is read
+                after = writes_so_far()
+                written = {table: n - before.get(table, 0) for table, n in after.items() if n != before.get(table, 0)}
+                assert not written, f"GET {name} as {role} ({response.status_code}) wrote {written}"
+    assert sorted(ReportingPeriod.objects.values_list("year", "month")) == periods
 
 
 def test_auditor_changes_nothing(client, world, auditor):
@@ -308,7 +364,8 @@ def test_auditor_changes_nothing(client, world, auditor):
     response = client.post(reverse("projects:project_edit", args=[project.pk]), {"name": "改名"})
     assert response.status_code == 404
     report = world["secret"]["report"]
-    assert client.post(reverse("dispatch:report_autosave", args=[report.pk]), {}).status_code == 404
+    card_save = reverse("dispatch:card_save", args=[2026, 11, project.pk])
+    assert client.post(card_save, {}).status_code == 404
     assert client.post(reverse("dispatch:report_review", args=[report.pk]), {"action": "accept"}).status_code == 403
     project.refresh_from_db()
     assert project.name == SECRET

@@ -16,13 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NOW = datetime.datetime(2026, 11, 18, 9, 30, tzinfo=SHANGHAI)
 
 
-def fill_card(page, report, amount, progress):
-    card = page.locator(f"#report-{report.pk}")
-    card.locator(f"[name=r{report.pk}-investment_this_month]").fill(amount)
-    card.locator(f"[name=r{report.pk}-progress_percent]").fill("45")
-    card.locator(f"[name=r{report.pk}-progress_text]").fill(progress)
-    card.locator(f"[name=r{report.pk}-start_status]").select_option("resumed")
-    card.locator(f"[name=r{report.pk}-actual_start_date]").fill("2026-03-05")
+def fill_card(page, project, amount, progress):
+    card = page.locator(f"#card-{project.pk}")
+    card.locator(f"[name=p{project.pk}-investment_this_month]").fill(amount)
+    card.locator(f"[name=p{project.pk}-progress_percent]").fill("45")
+    card.locator(f"[name=p{project.pk}-progress_text]").fill(progress)
+    card.locator(f"[name=p{project.pk}-start_status]").select_option("resumed")
+    card.locator(f"[name=p{project.pk}-actual_start_date]").fill("2026-03-05")
 
 
 def test_fill_submit_return_resubmit_accept(page, reporter_a, drc, town_a):
@@ -35,11 +35,11 @@ def test_fill_submit_return_resubmit_accept(page, reporter_a, drc, town_a):
     with time_machine.travel(NOW, tick=True):
         login(page, "reporter_a")
         page.goto("/reports/2026/11/fill/")
-        reports = {r.project_id: r for r in MonthlyReport.objects.all()}
-        fill_card(page, reports[first.pk], "150", "主体钢结构吊装完成")
-        fill_card(page, reports[second.pk], "80", "完成管网铺设2.1公里")
+        assert not MonthlyReport.objects.exists()  # opening the month creates nothing
+        fill_card(page, first, "150", "主体钢结构吊装完成")
+        fill_card(page, second, "80", "完成管网铺设2.1公里")
         # Autosave keeps the typed values as a draft before anything is submitted.
-        page.wait_for_selector(f"#report-{reports[second.pk].pk} .autosave-status [data-saved]")
+        page.wait_for_selector(f"#card-{second.pk} .autosave-status [data-saved]")
         page.click("#submit-all")
         page.wait_for_selector("text=已报送 2 个项目的月度进展")
         assert set(MonthlyReport.objects.values_list("status", flat=True)) == {ReportStatus.SUBMITTED}
@@ -53,8 +53,8 @@ def test_fill_submit_return_resubmit_accept(page, reporter_a, drc, town_a):
 
         login(page, "reporter_a")
         page.goto("/reports/2026/11/fill/")
-        assert "管网长度与施工日志不一致，请核实" in page.inner_text(f"#report-{reports[second.pk].pk}")
-        page.locator(f"[name=r{reports[second.pk].pk}-progress_text]").fill("完成管网铺设1.8公里（已核实）")
+        assert "管网长度与施工日志不一致，请核实" in page.inner_text(f"#card-{second.pk}")
+        page.locator(f"[name=p{second.pk}-progress_text]").fill("完成管网铺设1.8公里（已核实）")
         page.click("#submit-all")
         page.wait_for_selector("text=已报送 1 个项目的月度进展")
 

@@ -114,7 +114,7 @@ def test_sent_reports_are_complete_and_never_exceed_the_total_unexplained(seeded
             assert report.investment_this_month >= 0
             assert report.investment_this_month == report.investment_this_month.quantize(CENT)
             assert 0 <= report.progress_percent <= 100
-            if figures[report.pk].cumulative_over_total or figures[report.pk].ytd_over_annual:
+            if figures[report.project_id].cumulative_over_total or figures[report.project_id].ytd_over_annual:
                 assert report.over_plan_explanation
             if report.is_sent:
                 assert services.report_check_complete(report, TODAY) == {}, report

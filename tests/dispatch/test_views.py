@@ -15,8 +15,9 @@ NOW = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)
 
 
 def card_data(report, **values):
-    prefix = f"r{report.pk}"
+    prefix = f"p{report.project_id}"
     base = {
+        "version": str(report.version),
         "investment_this_month": "120.50",
         "progress_text": "完成主体结构",
         "progress_percent": "40",
@@ -26,6 +27,14 @@ def card_data(report, **values):
     }
     base.update(values)
     return {f"{prefix}-{k}": v for k, v in base.items()}
+
+
+def first_save(client, project):
+    """Open the month and save the project's card: opening writes nothing, the first save creates the draft."""
+    client.get(month_url())
+    assert not MonthlyReport.objects.exists()
+    client.post(month_url(), {f"p{project.pk}-version": "0", f"p{project.pk}-progress_text": "草稿", "action": "save"})
+    return MonthlyReport.objects.get()
 
 
 def month_url(year=2026, month=11):
@@ -52,8 +61,7 @@ class TestFillMonth:
 
     def test_save_then_submit_in_one_go(self, client, reporter_a, listed_a):
         client.force_login(reporter_a)
-        client.get(month_url())
-        report = MonthlyReport.objects.get()
+        report = first_save(client, listed_a)
         response = client.post(month_url(), {**card_data(report), "action": "save"})
         assert response.status_code == 302
         report.refresh_from_db()
@@ -64,8 +72,7 @@ class TestFillMonth:
 
     def test_errors_keep_the_input_as_draft(self, client, reporter_a, listed_a):
         client.force_login(reporter_a)
-        client.get(month_url())
-        report = MonthlyReport.objects.get()
+        report = first_save(client, listed_a)
         data = card_data(report, investment_this_month="0", progress_text="冬季停工，设备检修")
         response = client.post(month_url(), {**data, "action": "submit"})
         body = response.content.decode()
@@ -76,16 +83,14 @@ class TestFillMonth:
 
     def test_negative_amount_is_refused_with_a_chinese_message(self, client, reporter_a, listed_a):
         client.force_login(reporter_a)
-        client.get(month_url())
-        report = MonthlyReport.objects.get()
+        report = first_save(client, listed_a)
         response = client.post(month_url(), {**card_data(report, investment_this_month="-3"), "action": "save"})
         assert "大于或等于0" in response.content.decode() or "不能为负数" in response.content.decode()
 
     def test_autosave(self, client, reporter_a, reporter_b, listed_a):
         client.force_login(reporter_a)
-        client.get(month_url())
-        report = MonthlyReport.objects.get()
-        url = reverse("dispatch:report_autosave", args=[report.pk])
+        report = first_save(client, listed_a)
+        url = reverse("dispatch:card_save", args=[2026, 11, report.project_id])
         response = client.post(url, card_data(report, progress_text="自动保存的内容"))
         assert "草稿已保存" in response.content.decode()
         report.refresh_from_db()
@@ -95,8 +100,7 @@ class TestFillMonth:
 
     def test_photo_upload_images_only_with_thumbnail(self, client, reporter_a, listed_a, settings):
         client.force_login(reporter_a)
-        client.get(month_url())
-        report = MonthlyReport.objects.get()
+        report = first_save(client, listed_a)
         url = reverse("dispatch:photo_upload", args=[report.pk])
         buffer = io.BytesIO()
         Image.new("RGB", (1600, 1200), "navy").save(buffer, "JPEG")
@@ -207,8 +211,7 @@ class TestReviewViews:
 @pytest.mark.usefixtures("frozen")
 def test_photos_are_served_only_to_those_who_may_see_the_report(client, reporter_a, reporter_b, drc, listed_a):
     client.force_login(reporter_a)
-    client.get(month_url())
-    report = MonthlyReport.objects.get()
+    report = first_save(client, listed_a)
     buffer = io.BytesIO()
     Image.new("RGB", (800, 600), "olive").save(buffer, "JPEG")
     buffer.seek(0)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dispatch.services import period_get_or_create
+from dispatch.selectors import period_for
 from dispatch.tables import write_official_tables
 from projects.models import Unit
 
@@ -33,6 +33,6 @@ class Command(BaseCommand):
         out_dir = Path(out)
         if out_dir.exists() and not out_dir.is_dir():
             raise CommandError(f"--out “{out}” exists and is not a directory.")
-        period = period_get_or_create(year=int(match.group(1)), month=int(match.group(2)))
+        period = period_for(int(match.group(1)), int(match.group(2)))
         for path in write_official_tables(period, the_unit, out_dir):
             self.stdout.write(str(path))
