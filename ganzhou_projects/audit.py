@@ -18,6 +18,7 @@ SYSTEM_USERNAME_PREFIX = "system:"
 SYSTEM_ACTORS = {
     "jobs": _("System: scheduled jobs"),
     "import": _("System: import"),
+    "notices": _("System: notifications"),
     "demo": _("System: demo data"),
     "migration": _("System: data migration"),
     "unknown": _("System: unattributed write"),

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ganzhou_projects.audit import save_with_history, system_actor
 from projects.models import Unit, User
 
 from .models import EmailDelivery, Notice, NoticeRecipient
@@ -45,9 +46,11 @@ def notify(
     """
     try:
         with transaction.atomic():
-            notice = Notice.objects.create(
+            notice = Notice(
                 kind=kind, object_key=object_key, period_key=period_key, title=title, body=body, link=link, unit=unit
             )
+            # The notification system sends it, whoever's step caused it.
+            save_with_history(notice, system_actor("notices"))
     except IntegrityError:
         return None
     with transaction.atomic():

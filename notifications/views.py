@@ -48,8 +48,9 @@ def mark_read(request):
 
 
 @login_required
+@require_POST
 def open_notice(request, pk):
-    """Open a notice: mark it read and go to what it is about."""
+    """Open a notice: mark it read and go to what it is about (a POST: reading a page never writes)."""
     recipient = NoticeRecipient.objects.select_related("notice").filter(user=request.user, pk=pk).first()
     if recipient is None:
         from django.http import Http404

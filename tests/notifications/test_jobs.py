@@ -248,9 +248,21 @@ class TestNotificationCentre:
         client.post("/notifications/read/", {"all": "1"})
         assert 'id="unread-count"' not in client.get("/notifications/").content.decode()
         other = NoticeRecipient.objects.get(user=reporter_b)
-        assert client.get(f"/notifications/{other.pk}/open/").status_code == 404
+        assert client.post(f"/notifications/{other.pk}/open/").status_code == 404
         other.refresh_from_db()
         assert other.read_at is None
+
+    def test_opening_a_notice_is_a_post_that_marks_it_read_and_follows_its_link(self, client, reporter_a):
+        self.make_notice(reporter_a, "打开测试")
+        mine = NoticeRecipient.objects.get(user=reporter_a)
+        client.force_login(reporter_a)
+        assert client.get(f"/notifications/{mine.pk}/open/").status_code == 405  # a GET never writes
+        mine.refresh_from_db()
+        assert mine.read_at is None
+        response = client.post(f"/notifications/{mine.pk}/open/")
+        assert response.status_code == 302
+        mine.refresh_from_db()
+        assert mine.read_at is not None
 
     def test_sent_log_is_for_drc(self, client, drc, reporter_a, leader):
         self.make_notice(reporter_a, "报送提醒测试")
