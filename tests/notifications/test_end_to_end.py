@@ -236,7 +236,7 @@ def test_reminder_is_emailed_once_by_real_worker_and_beat_and_shown_in_browser(l
         login(page, scenario.reporter.username)
         assert page.inner_text("#unread-count") == str(expected_unread)
         page.goto("/notifications/")
-        assert notice.title in page.locator("#notice-list .notice.unread h2 a").all_inner_texts()
+        assert notice.title in page.locator("#notice-list .notice.unread h2 button.notice-open").all_inner_texts()
         with page.expect_navigation():
             page.click("#mark-all-read")
         page.wait_for_selector(f"text=已将 {expected_unread} 条通知标为已读")
