@@ -85,6 +85,7 @@ TEMPLATES = [
                 "projects.context_processors.roles",
                 "notifications.context_processors.notifications",
             ],
+            "builtins": ["ganzhou_projects.templatetags.numbers"],
         },
     },
 ]
