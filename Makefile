@@ -9,15 +9,15 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 .PHONY: run test lint system-deps browser-deps venv services messages bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null || { \
-	  echo "$(PYTHON) not found; installing Debian's python3"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null; }
-	@test -x $(PY) || $$(command -v $(PYTHON) || command -v python3) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@
 
-venv: $(VENV)/.installed
+# ensure_venv.sh first: a broken .venv (no python, no pip) is removed and made again, and then
+# .installed, gone with it, installs the requirements.
+venv:
+	@PYTHON=$(PYTHON) bash scripts/ensure_venv.sh $(VENV)
+	@$(MAKE) --no-print-directory $(VENV)/.installed
 
 system-deps:
 	@bash scripts/system_deps.sh

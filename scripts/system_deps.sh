@@ -9,10 +9,14 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+as_root=()
 if [ "$(id -u)" != "0" ]; then
-  echo "Missing system packages: ${missing[*]} (run as root, or install them with apt-get)" >&2
-  exit 1
+  if ! command -v sudo >/dev/null; then
+    echo "Missing system packages: ${missing[*]} (run as root or with sudo, or install them with apt-get)" >&2
+    exit 1
+  fi
+  as_root=(sudo)
 fi
 echo "Installing system packages: ${missing[*]}"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

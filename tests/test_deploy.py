@@ -82,3 +82,76 @@ def test_image_runs_as_an_unprivileged_user_with_collected_static_files():
     assert dockerfile.rstrip().endswith(
         'CMD ["gunicorn", "ganzhou_projects.wsgi:application", "-b", "0.0.0.0:8000", "--workers", "3"]'
     )
+
+
+ENSURE_VENV = REPO_ROOT / "scripts" / "ensure_venv.sh"
+
+
+def run_ensure_venv(venv: Path, **env) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run(
+        [shutil.which("bash") or "/bin/bash", str(ENSURE_VENV), str(venv)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_ensure_venv_recreates_a_broken_venv_and_keeps_a_working_one(tmp_path):
+    # What a failed `python3 -m venv` without python3-venv leaves: a directory, no pip.
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "bin" / "python").write_text('#!/bin/sh\necho "No module named pip" >&2\nexit 1\n')
+    (venv / "bin" / "python").chmod(0o755)
+
+    result = run_ensure_venv(venv, PYTHON="python3.11")
+
+    assert result.returncode == 0, result.stderr
+    assert "creating it again" in result.stderr
+    check = subprocess.run([venv / "bin" / "python", "-m", "pip", "--version"], capture_output=True, check=False)
+    assert check.returncode == 0
+
+    (venv / "kept").write_text("")
+    again = run_ensure_venv(venv, PYTHON="python3.11")
+    assert again.returncode == 0, again.stderr
+    assert (venv / "kept").exists()
+    assert again.stderr == ""
+
+
+def test_ensure_venv_installs_python3_venv_when_venv_cannot_work(tmp_path):
+    """Debian's python3 without python3-venv: apt-get installs it (faked here), then the venv is created."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    installed = tmp_path / "installed"
+    log = tmp_path / "apt.log"
+    real_python = shutil.which("python3.11") or shutil.which("python3")
+    scripts = {
+        # Until python3-venv is "installed", ensurepip is missing and `-m venv` fails.
+        "python3": f'if [ ! -e "{installed}" ]; then case "$*" in *ensurepip*|*"-m venv"*) exit 1;; esac; fi\n'
+        f'exec "{real_python}" "$@"\n',
+        "apt-get": f'echo "$*" >> "{log}"\ncase "$*" in *install*) touch "{installed}";; esac\n',
+        "apt-cache": "exit 1\n",
+        "sudo": 'exec "$@"\n',
+    }
+    for name, body in scripts.items():
+        path = fake_bin / name
+        path.write_text("#!/bin/sh\n" + body)
+        path.chmod(0o755)
+    venv = tmp_path / ".venv"
+    path_env = f"{fake_bin}:/usr/bin:/bin"
+
+    result = run_ensure_venv(venv, PYTHON=str(fake_bin / "python3"), PATH=path_env, VENV_OPTIONS="--without-pip")
+
+    assert result.returncode == 0, result.stderr
+    assert "python3-venv" in log.read_text()
+    assert (venv / "bin" / "python").exists()
+
+
+def test_make_venv_goes_through_ensure_venv():
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    venv_recipe = re.search(r"^venv:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert venv_recipe and "scripts/ensure_venv.sh" in venv_recipe.group(1)
