@@ -1,8 +1,10 @@
 """The unit's month as a workbook to fill offline and upload back (DESIGN §2.3).
 
-One row per expected project, keyed by 项目编号 (the project's id). An upload
-checks every row first and then saves all rows as drafts through
-`report_save_draft` in one transaction, or none of them.
+One row per expected project, keyed by 项目编号 (the project's id), with up to
+three problems needing coordination (需协调解决的问题) in the column groups
+问题N类别 / 问题N描述 / 问题N需解决层级. An upload checks every row first and then
+saves all rows as drafts through `report_save_draft` in one transaction, or none
+of them.
 
 Sheet texts are literal Chinese (the seed's terms), not translated.
 """
@@ -11,10 +13,11 @@ import datetime
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -24,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ganzhou_projects.numbers import parse_decimal
 from ganzhou_projects.xlsx import (
     BORDER,
     CENTER,
@@ -59,7 +63,15 @@ from .layout import (
     file_part,
     unit_left_text,
 )
-from .models import PROCEDURE_FIELDS, MonthlyReport, ProcedureStatus, ReportingPeriod, StartStatus
+from .models import (
+    PROCEDURE_FIELDS,
+    MonthlyReport,
+    ProblemCategory,
+    ProcedureStatus,
+    ReportingPeriod,
+    SolvingLevel,
+    StartStatus,
+)
 from .selectors import Figures, figures_for, reports_for_unit_month
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -99,11 +111,37 @@ INPUT_COLUMNS: list[tuple[str, str, str]] = [
     (COL_POLICY, "policy_funds_spent", MONEY),
     (COL_OVER_PLAN, "over_plan_explanation", TEXT),
 ]
+
+# Problems needing coordination: a group of three columns per problem. A project with more problems
+# (typed on the page) shows its first ones here and keeps the others on upload.
+PROBLEM_GROUPS = 3
+PROBLEM_FIELDS = ("category", "description", "level")
+
+
+def problem_columns(number: int) -> dict[str, str]:
+    """The headers of the number-th problem's group, by ReportedProblem field."""
+    return {
+        "category": f"问题{number}类别",
+        "description": f"问题{number}描述",
+        "level": f"问题{number}需解决层级",
+    }
+
+
+PROBLEM_COLUMNS = [problem_columns(number) for number in range(1, PROBLEM_GROUPS + 1)]
+PROBLEM_HEADERS = [header for group in PROBLEM_COLUMNS for header in group.values()]
+
 REFERENCE_COLUMNS = [COL_CUMULATIVE, COL_YTD, COL_STATUS]
-WORKBOOK_COLUMNS = [COL_ID, COL_NAME, *[header for header, _f, _k in INPUT_COLUMNS], *REFERENCE_COLUMNS]
+WORKBOOK_COLUMNS = [
+    COL_ID,
+    COL_NAME,
+    *[header for header, _f, _k in INPUT_COLUMNS],
+    *PROBLEM_HEADERS,
+    *REFERENCE_COLUMNS,
+]
 FIELD_COLUMNS = {name: header for header, name, _kind in INPUT_COLUMNS}
 COLUMN_KINDS = {header: kind for header, _name, kind in INPUT_COLUMNS}
-WORKBOOK_WIDTHS = [9, 32, 13, 18, 30, 10, 10, 13, *[11] * len(PROCEDURE_FIELDS), 14, 18, 14, 14, 10]
+WORKBOOK_WIDTHS = [9, 32, 13, 18, 30, 10, 10, 13, *[11] * len(PROCEDURE_FIELDS), 14, 18]
+WORKBOOK_WIDTHS += [*[14, 30, 16] * PROBLEM_GROUPS, 14, 14, 10]
 
 # The second header row: how to fill each column. The upload skips it.
 ID_HINT = "勿改"
@@ -116,6 +154,9 @@ HINTS = {
     COL_START_DATE: "如 2026-03-05",
     **{label: "下拉选择" for _name, label in PROCEDURE_FIELDS},
     COL_POLICY: "万元，≥0",
+    **{group["category"]: "下拉选择" for group in PROBLEM_COLUMNS},
+    **{group["description"]: "有描述须选类别" for group in PROBLEM_COLUMNS},
+    **{group["level"]: "下拉选择，可空" for group in PROBLEM_COLUMNS},
     COL_CUMULATIVE: "只读",
     COL_YTD: "只读",
     COL_STATUS: "只读",
@@ -158,6 +199,7 @@ def export_unit_workbook(*, period: ReportingPeriod, unit: Unit, reports: list[M
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
 
     figures = figures_for(period, reports) if reports else {}
+    prefetch_related_objects([report for report in reports if report.pk], "problems")
     positions = {header: col for col, header in enumerate(WORKBOOK_COLUMNS, start=1)}
     with translation.override("zh-hans"):
         for row, report in enumerate(reports, start=FIRST_DATA_ROW):
@@ -192,6 +234,16 @@ def _write_report_row(ws, row: int, report: MonthlyReport, figures: Figures, pos
             write_text_cell(ws, row, col, value, style=base)
     for header, value in ((COL_CUMULATIVE, figures.cumulative), (COL_YTD, figures.year_to_date)):
         write_cell(ws, row, positions[header], amount(value), number_format=MONEY_FORMAT, style=number | read_only)
+    problems = list(report.problems.all()) if report.pk else []
+    for group, problem in zip(PROBLEM_COLUMNS, problems, strict=False):
+        write_text_cell(
+            ws, row, positions[group["category"]], choice_label(ProblemCategory, problem.category), style=base
+        )
+        write_text_cell(ws, row, positions[group["description"]], problem.description, style=base)
+        write_text_cell(ws, row, positions[group["level"]], choice_label(SolvingLevel, problem.level), style=base)
+    for group in PROBLEM_COLUMNS[len(problems) :]:
+        for header in group.values():
+            write_text_cell(ws, row, positions[header], "", style=base)
     write_text_cell(ws, row, positions[COL_STATUS], report.get_status_display(), style=base | read_only)
 
 
@@ -205,7 +257,11 @@ def _add_validations(ws, positions: dict[str, int], last_row: int) -> None:
     with translation.override("zh-hans"):
         start_labels = ",".join(str(label) for label in StartStatus.labels)
         procedure_labels = ",".join(str(label) for label in ProcedureStatus.labels)
+        category_labels = ",".join(str(label) for label in ProblemCategory.labels)
+        level_labels = ",".join(str(label) for label in SolvingLevel.labels)
     lists = [(COL_START_STATUS, start_labels)] + [(label, procedure_labels) for _name, label in PROCEDURE_FIELDS]
+    for group in PROBLEM_COLUMNS:
+        lists += [(group["category"], category_labels), (group["level"], level_labels)]
     for header, labels in lists:
         validation = DataValidation(
             type="list",
@@ -251,8 +307,11 @@ class _Row:
     row: int
     project_id: int
     values: dict  # report field → parsed value, for the columns present in the file
+    # One dict per problem group: ReportedProblem field → parsed value, for the columns present.
+    problems: list[dict] = field(default_factory=list)
     report: MonthlyReport | None = None
     changes: dict = field(default_factory=dict)
+    problem_changes: list[dict] | None = None  # the report's whole new list of problems, when it changed
 
 
 class _RollBack(Exception):
@@ -284,6 +343,7 @@ def import_unit_workbook(
         # A row's first save creates its draft (and the period): that too is undone when the upload fails.
         with transaction.atomic():
             reports = {r.project_id: r for r in reports_for_unit_month(period=period, unit=unit)}
+            prefetch_related_objects([r for r in reports.values() if r.pk], "problems")
             _match_reports(planned, reports, acting_user, result.errors)
             if result.errors:
                 raise _RollBack
@@ -344,7 +404,7 @@ def _read_sheet(ws, period: ReportingPeriod):
     if header_row is None:
         return None
     data: list[tuple[int, tuple]] = []
-    wanted = [columns[header] for header in (COL_ID, *COLUMN_KINDS) if header in columns]
+    wanted = [columns[header] for header in (COL_ID, *COLUMN_KINDS, *PROBLEM_HEADERS) if header in columns]
     percent = columns.get(COL_PERCENT)
     for row_number, row_cells in enumerate(ws.iter_rows(min_row=header_row + 1), start=header_row + 1):
         cells = tuple(cell.value for cell in row_cells)
@@ -393,6 +453,7 @@ def _clean_text(value) -> str:
 
 def _parse_rows(rows, columns: dict[str, int], today: datetime.date, errors: list[RowError]) -> list[_Row]:
     lookups = {START: choice_lookup(StartStatus), PROCEDURE: choice_lookup(ProcedureStatus)}
+    problem_lookups = {"category": choice_lookup(ProblemCategory), "level": choice_lookup(SolvingLevel)}
     planned: list[_Row] = []
     seen: dict[int, int] = {}
     for row_number, cells in rows:
@@ -410,6 +471,7 @@ def _parse_rows(rows, columns: dict[str, int], today: datetime.date, errors: lis
                 values[name] = _parse_value(cell_at(cells, columns[header]), kind, today, lookups)
             except ValidationError as error:
                 errors.extend(RowError(row_number, header, message) for message in error.messages)
+        problems = _parse_problems(row_number, cells, columns, problem_lookups, errors)
         if project_id is not None:
             if project_id in seen:
                 errors.append(
@@ -422,8 +484,46 @@ def _parse_rows(rows, columns: dict[str, int], today: datetime.date, errors: lis
                 continue
             seen[project_id] = row_number
         if len(errors) == before:
-            planned.append(_Row(row_number, project_id, values))
+            planned.append(_Row(row_number, project_id, values, problems))
     return planned
+
+
+def _parse_problems(row_number: int, cells: tuple, columns: dict[str, int], lookups: dict, errors: list) -> list[dict]:
+    """Each problem group's typed values; as on the page, a description needs a category and a category a
+    description (a level is optional)."""
+    choices = {"category": ProblemCategory, "level": SolvingLevel}
+    problems = []
+    for number, group in enumerate(PROBLEM_COLUMNS, start=1):
+        typed = {}
+        for name, header in group.items():
+            if header not in columns:
+                continue  # a column taken out of the file leaves that value as it is
+            value = cell_at(cells, columns[header])
+            if name == "description":
+                typed[name] = _clean_text(value)
+                continue
+            try:
+                typed[name] = _parse_choice(value, lookups[name], choices[name])
+            except ValidationError as error:
+                errors.extend(RowError(row_number, header, message) for message in error.messages)
+                typed[name] = None  # refused: no pairing message on top
+        category, description = typed.get("category"), typed.get("description")
+        if category == "" and description:
+            errors.append(
+                RowError(
+                    row_number, group["category"], _("Problem %(index)s: please choose a category.") % {"index": number}
+                )
+            )
+        if category and description == "":
+            errors.append(
+                RowError(
+                    row_number,
+                    group["description"],
+                    _("Problem %(index)s: please describe the problem.") % {"index": number},
+                )
+            )
+        problems.append(typed)
+    return problems
 
 
 def _parse_id(value) -> int:
@@ -463,13 +563,11 @@ def _parse_number(value, *, places: Decimal, maximum: Decimal, percent: bool = F
     elif isinstance(value, float):
         number = Decimal(repr(value))
     else:
+        # One reader for every typed amount: "12,5" or "12abc" is refused with the text as typed, not guessed.
         text = cell_text(value)
-        cleaned = "".join(text.split()).replace(",", "").replace("，", "")
-        cleaned = cleaned.removesuffix("%").removesuffix("％") if percent else cleaned.removesuffix("万元")
-        try:
-            number = Decimal(cleaned)
-        except InvalidOperation:
-            raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
+        number = parse_decimal(text, suffixes=("%",) if percent else ("万元",))
+        if number is None:
+            raise ValidationError(_("“%(value)s” is not a number.") % {"value": text})
     if not number.is_finite():
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": cell_text(value)})
     if number < 0:
@@ -554,27 +652,54 @@ def _match_reports(planned: list[_Row], reports: dict[int, MonthlyReport], actin
             continue
         item.report = report
         item.changes = {name: value for name, value in item.values.items() if not _same(getattr(report, name), value)}
-        if item.changes and not report.is_editable:
-            changed = "、".join(FIELD_COLUMNS[name] for name in item.changes)
+        item.problem_changes = _problem_changes(report, item.problems)
+        changed_columns = [FIELD_COLUMNS[name] for name in item.changes]
+        if item.problem_changes is not None:
+            changed_columns.append("需协调解决的问题")
+        if changed_columns and not report.is_editable:
+            changed = "、".join(changed_columns)
             errors.append(
                 RowError(
                     item.row,
-                    FIELD_COLUMNS[next(iter(item.changes))],
+                    changed_columns[0] if item.changes else PROBLEM_COLUMNS[0]["description"],
                     _("The month's report of this project has been sent and cannot be changed by upload (%(columns)s).")
                     % {"columns": changed},
                 )
             )
 
 
+def _problem_changes(report: MonthlyReport, typed: list[dict]) -> list[dict] | None:
+    """The report's new list of problems from the typed groups, or None when it stays as it is.
+
+    A value whose column is not in the file is the stored problem's; problems beyond the file's
+    groups (typed on the page) are kept; emptied groups are dropped.
+    """
+    stored = [{name: getattr(p, name) for name in PROBLEM_FIELDS} for p in report.problems.all()] if report.pk else []
+    empty = dict.fromkeys(PROBLEM_FIELDS, "")
+    merged = [stored[index] | group if index < len(stored) else empty | group for index, group in enumerate(typed)]
+    wanted = [p for p in merged + stored[len(typed) :] if p["category"] or p["description"]]
+    return None if _comparable(wanted) == _comparable(stored) else wanted
+
+
+def _comparable(problems: list[dict]) -> list[tuple]:
+    return [(p["category"], _clean_text(p["description"]), p["level"]) for p in problems]
+
+
 def _apply(planned: list[_Row], acting_user, today: datetime.date, result: UploadResult) -> None:
     from .services import report_save_draft
 
     for item in planned:
-        if not item.changes:
+        if not item.changes and item.problem_changes is None:
             result.unchanged += 1
             continue
         try:
-            report_save_draft(report=item.report, data=item.changes, acting_user=acting_user, today=today)
+            report_save_draft(
+                report=item.report,
+                data=item.changes,
+                problems=item.problem_changes,
+                acting_user=acting_user,
+                today=today,
+            )
         except ValidationError as error:
             result.errors.extend(row_errors(item.row, error, FIELD_COLUMNS))
         else:

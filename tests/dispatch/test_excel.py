@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from dispatch import services, workbook
-from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus
+from dispatch.models import SHANGHAI, MonthlyReport, ReportedProblem, ReportStatus
 from tests.dispatch.conftest import fill, put_on_annual_list
 from tests.factories import ProjectFactory
 
@@ -37,6 +37,7 @@ HEADERS = [
     "施工许可",
     "本月政策性资金支出",
     "超计划说明",
+    *[f"问题{n}{part}" for n in (1, 2, 3) for part in ("类别", "描述", "需解决层级")],
     "累计完成投资（自动计算）",
     "年度完成投资（自动计算）",
     "状态",
@@ -463,3 +464,190 @@ def test_a_percentage_typed_with_a_percent_sign_is_read_as_meant(client, reporte
 
     assert result.ok, result.errors
     assert MonthlyReport.objects.get().progress_percent == D("45.0")
+
+
+# --- problems needing coordination (需协调解决的问题) -------------------------
+
+
+def problems_of(project) -> list[tuple[str, str, str]]:
+    return list(
+        ReportedProblem.objects.filter(report__project=project)
+        .order_by("id")
+        .values_list("category", "description", "level")
+    )
+
+
+def test_download_shows_the_reported_problems_with_drop_downs(client, reporter_a, listed_a):
+    report = fill(report_of(listed_a, reporter_a), reporter_a)
+    services.report_save_draft(
+        report=report,
+        data={},
+        problems=[
+            {"category": "land", "description": "用地指标未落实", "level": "drc"},
+            {"category": "funds", "description": "配套资金缺口", "level": ""},
+        ],
+        acting_user=reporter_a,
+        today=TODAY,
+    )
+
+    ws = sheet(download(client, reporter_a))
+
+    row = rows_by_id(ws)[listed_a.pk]
+    values = [
+        ws.cell(row=row, column=COL[f"问题{n}{part}"]).value
+        for n in (1, 2, 3)
+        for part in ("类别", "描述", "需解决层级")
+    ]
+    assert values == ["用地", "用地指标未落实", "区发展改革局协调", "资金", "配套资金缺口", None, None, None, None]
+    lists = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1 for dv in ws.data_validations.dataValidation}
+    category = ws.cell(row=3, column=COL["问题1类别"]).column_letter
+    level = ws.cell(row=3, column=COL["问题3需解决层级"]).column_letter
+    assert lists[category] == '"用地,资金,手续审批,征地拆迁,水电气暖等要素保障,其他"'
+    assert lists[level] == '"本单位,主管部门,区发展改革局协调,提请区委区政府研究"'
+
+
+def test_upload_saves_problems_and_a_downloaded_workbook_uploads_back_unchanged(client, reporter_a, listed_a):
+    content = edit(
+        download(client, reporter_a),
+        {
+            (listed_a.pk, "本月完成投资"): 10,
+            (listed_a.pk, "问题1类别"): "征地拆迁",
+            (listed_a.pk, "问题1描述"): "  3户未签协议  ",
+            (listed_a.pk, "问题1需解决层级"): "提请区委区政府研究",
+            (listed_a.pk, "问题3类别"): "其他",  # a gap between problems is closed up
+            (listed_a.pk, "问题3描述"): "施工用电未接入",
+        },
+    )
+
+    result = workbook.import_unit_workbook(
+        upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a, today=TODAY
+    )
+
+    assert result.ok, result.errors
+    assert problems_of(listed_a) == [("demolition", "3户未签协议", "district"), ("other", "施工用电未接入", "")]
+    problem_history = ReportedProblem.history.count()
+    before = snapshot()
+
+    again = workbook.import_unit_workbook(
+        upload_file(download(client, reporter_a)),
+        period=period(),
+        unit=listed_a.responsible_unit,
+        acting_user=reporter_a,
+        today=TODAY,
+    )
+
+    assert again.ok, again.errors
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert snapshot() == before and ReportedProblem.history.count() == problem_history
+
+    cleared = edit(download(client, reporter_a), {(listed_a.pk, "问题1类别"): None, (listed_a.pk, "问题1描述"): None})
+    third = workbook.import_unit_workbook(
+        upload_file(cleared), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a, today=TODAY
+    )
+    assert third.ok and third.updated == 1
+    assert problems_of(listed_a) == [("other", "施工用电未接入", "")]
+
+
+def test_problem_rows_are_checked_like_the_page_and_nothing_is_saved(client, reporter_a, listed_a):
+    content = edit(
+        download(client, reporter_a),
+        {
+            (listed_a.pk, "本月完成投资"): 10,
+            (listed_a.pk, "问题1描述"): "缺少类别的问题",
+            (listed_a.pk, "问题2类别"): "资金",
+            (listed_a.pk, "问题3类别"): "天气",
+            (listed_a.pk, "问题3描述"): "连续降雨",
+            (listed_a.pk, "问题3需解决层级"): "市政府",
+        },
+    )
+    before = snapshot()
+
+    response = client.post(upload_url(), {"file": upload_file(content)})
+
+    assert response.status_code == 200
+    row = rows_by_id(sheet(content))[listed_a.pk]
+    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
+    assert set(messages) == {(row, "问题1类别"), (row, "问题2描述"), (row, "问题3类别"), (row, "问题3需解决层级")}
+    assert messages[(row, "问题1类别")] == "第1个问题：请选择问题类别。"
+    assert messages[(row, "问题2描述")] == "第2个问题：请填写问题描述。"
+    assert "天气" in messages[(row, "问题3类别")] and "用地" in messages[(row, "问题3类别")]
+    assert 'id="upload-errors"' in response.content.decode()
+    assert snapshot() == before and not ReportedProblem.objects.exists()
+
+
+def test_problems_beyond_the_workbook_groups_are_kept(client, reporter_a, listed_a):
+    report = fill(report_of(listed_a, reporter_a), reporter_a)
+    typed = [{"category": "other", "description": f"问题{n}", "level": ""} for n in range(1, 5)]
+    services.report_save_draft(report=report, data={}, problems=typed, acting_user=reporter_a, today=TODAY)
+    content = edit(download(client, reporter_a), {(listed_a.pk, "问题2描述"): "问题2（已更新）"})
+
+    result = workbook.import_unit_workbook(
+        upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a, today=TODAY
+    )
+
+    assert result.ok, result.errors
+    assert [description for _c, description, _l in problems_of(listed_a)] == [
+        "问题1",
+        "问题2（已更新）",
+        "问题3",
+        "问题4",
+    ]
+
+
+def test_a_sent_report_refuses_changed_problems(client, reporter_a, listed_a):
+    report = fill(report_of(listed_a, reporter_a), reporter_a)
+    services.report_submit(report=report, acting_user=reporter_a, now=NOW)
+    content = edit(
+        download(client, reporter_a), {(listed_a.pk, "问题1类别"): "用地", (listed_a.pk, "问题1描述"): "新问题"}
+    )
+
+    result = workbook.import_unit_workbook(
+        upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a, today=TODAY
+    )
+
+    assert [(e.column, "需协调解决的问题" in e.message) for e in result.errors] == [("问题1描述", True)]
+    assert not ReportedProblem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("１２．５", D("12.50")), ("1,234.5", D("1234.50")), ("12.5万元", D("12.50")), (" 7 ", D("7.00"))],
+)
+def test_amounts_are_read_with_the_one_number_parser(client, reporter_a, listed_a, typed, expected):
+    content = edit(download(client, reporter_a), {(listed_a.pk, "本月完成投资"): typed})
+
+    result = workbook.import_unit_workbook(
+        upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a, today=TODAY
+    )
+
+    assert result.ok, result.errors
+    assert MonthlyReport.objects.get(project=listed_a).investment_this_month == expected
+
+
+@pytest.mark.parametrize("typed", ["12,5", "12abc", "1e3"])
+def test_an_amount_that_is_not_plainly_a_number_is_refused_as_typed(client, reporter_a, listed_a, typed):
+    content = edit(
+        download(client, reporter_a), {(listed_a.pk, "本月完成投资"): typed, (listed_a.pk, "形象进度（%）"): "45,5%"}
+    )
+
+    result = workbook.import_unit_workbook(
+        upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a, today=TODAY
+    )
+
+    messages = {e.column: e.message for e in result.errors}
+    assert set(messages) == {"本月完成投资", "形象进度（%）"}
+    assert f"“{typed}”" in messages["本月完成投资"] and "不是数字" in messages["本月完成投资"]
+    assert "“45,5%”" in messages["形象进度（%）"]
+    assert not MonthlyReport.objects.filter(project=listed_a).exists()
+
+
+def test_range_checks_stay(client, reporter_a, listed_a):
+    content = edit(
+        download(client, reporter_a), {(listed_a.pk, "本月完成投资"): "-3", (listed_a.pk, "形象进度（%）"): "101"}
+    )
+
+    result = workbook.import_unit_workbook(
+        upload_file(content), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a, today=TODAY
+    )
+
+    assert {e.column for e in result.errors} == {"本月完成投资", "形象进度（%）"}
