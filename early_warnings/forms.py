@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projects.forms import offer_projects
@@ -22,7 +23,9 @@ class WarningIssueForm(forms.Form):
 
     def __init__(self, *args, projects, preset: Project | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        offer_projects(self.fields["project"], projects, preset)
+        offer_projects(
+            self.fields["project"], projects, preset, search_url=reverse("early_warnings:warning_project_search")
+        )
 
 
 class MeasuresForm(forms.Form):

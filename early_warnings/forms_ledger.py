@@ -1,8 +1,9 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import ProblemCategory, SolvingLevel
-from projects.forms import offer_projects
+from projects.forms import ProjectPicker, offer_projects
 from projects.models import Unit
 
 from .models import Problem
@@ -33,11 +34,14 @@ class ProblemForm(forms.Form):
 
     def __init__(self, *args, projects, assigns: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        search_url = reverse("early_warnings:problem_project_search")
         if assigns:
             # DRC sees the whole inventory: offer the annual list, or fix the project the page came from.
             preset = projects.filter(pk=self.initial["project"]).first() if self.initial.get("project") else None
-            offer_projects(self.fields["project"], projects, preset)
+            offer_projects(self.fields["project"], projects, preset, search_url=search_url)
         else:
+            # The widget first: setting the queryset hands its choices to the field's widget.
+            self.fields["project"].widget = ProjectPicker(search_url)
             self.fields["project"].queryset = projects
         if assigns:
             self.fields["responsible_units"].help_text = _(

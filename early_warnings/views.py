@@ -17,6 +17,7 @@ from projects import access
 from projects.access import get_project_for_user, projects_for_user
 from projects.forms import apply_validation_error
 from projects.models import Unit
+from projects.views import project_picker_response
 
 from . import selectors, services
 from .forms import MeasuresForm, ResolveForm, WarningIssueForm, WarningSettingsForm
@@ -217,6 +218,14 @@ def warning_issue(request):
             )
             return redirect("early_warnings:warning_detail", pk=warning.pk)
     return render(request, "early_warnings/warning_issue.html", {"form": form, "preset": preset})
+
+
+@login_required
+def warning_project_search(request):
+    """The issue form's project search: the projects the form accepts (every project DRC sees)."""
+    if not access.may_manage_warnings(request.user):
+        raise PermissionDenied
+    return project_picker_response(request, projects_for_user(request.user))
 
 
 @login_required

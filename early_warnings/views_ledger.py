@@ -14,6 +14,7 @@ from projects import access
 from projects.access import projects_for_user
 from projects.forms import apply_validation_error, flash_errors
 from projects.models import Unit
+from projects.views import project_picker_response
 
 from . import ledger as problem_ledger
 from .forms_ledger import CloseForm, ProblemEditForm, ProblemForm, ProgressForm
@@ -108,6 +109,12 @@ def problem_create(request):
             messages.success(request, _("The problem is in the ledger."))
             return redirect("early_warnings:problem_detail", pk=problem.pk)
     return render(request, "early_warnings/problem_form.html", {"form": form, "problem": None})
+
+
+@login_required
+def problem_project_search(request):
+    """The raise form's project search: the projects the user may raise problems for (a unit's staff: their own)."""
+    return project_picker_response(request, _creatable_projects(request.user))
 
 
 @login_required

@@ -1,5 +1,8 @@
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
 from . import access
@@ -27,9 +30,42 @@ def flash_errors(request, error: ValidationError | forms.Form) -> None:
             messages.error(request, message)
 
 
-def offer_projects(field: forms.ModelChoiceField, projects, preset=None) -> None:
+def project_label(project: Project) -> str:
+    """How a picker names a project: its unit first, as the units sort."""
+    return f"{project.responsible_unit.name} · {project.name}"
+
+
+class ProjectPicker(forms.Select):
+    """A project <select> that static/js/project_picker.js turns into a search box (Tom Select) asking
+    `search_url` as the user types. Without JavaScript it stays the plain drop-down; either way the
+    form's queryset decides what is accepted."""
+
+    def __init__(self, search_url: str, attrs=None, choices=()):
+        super().__init__(
+            {
+                "class": "project-picker",
+                "data-search-url": search_url,
+                "data-placeholder": _("Type part of a project name, code or unit"),
+                "data-no-results": _("No project matches."),
+                **(attrs or {}),
+            },
+            choices,
+        )
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        project = getattr(value, "instance", None)
+        if project is not None:
+            # Tom Select reads data-data into the option, so the pre-loaded options search like the results.
+            option["attrs"]["data-data"] = json.dumps({"code": project.national_code or ""}, ensure_ascii=False)
+        return option
+
+
+def offer_projects(field: forms.ModelChoiceField, projects, preset=None, *, search_url: str | None = None) -> None:
     """A project field that accepts any of `projects` but offers only those on an active annual list
-    (the inventory can hold tens of thousands); a preset project is fixed in a hidden input."""
+    (the inventory can hold tens of thousands); a preset project is fixed in a hidden input. With
+    `search_url` (an endpoint answering with `project_picker_response`) every accepted project can be
+    found by typing."""
     from .models import ListEntry, ListKind
 
     field.queryset = projects
@@ -42,7 +78,9 @@ def offer_projects(field: forms.ModelChoiceField, projects, preset=None) -> None
         .select_related("responsible_unit")
         .order_by("responsible_unit__sort_order", "responsible_unit__name", "name")
     )
-    field.widget.choices = [("", "---------")] + [(p.pk, f"{p.responsible_unit.name} · {p.name}") for p in listed]
+    if search_url:
+        field.widget = ProjectPicker(search_url)
+    field.widget.choices = [("", "---------")] + [(ModelChoiceIteratorValue(p.pk, p), project_label(p)) for p in listed]
 
 
 def leaders_queryset():

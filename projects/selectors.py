@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,34 @@ from .models import (
     ReserveLevel,
     Unit,
 )
+
+PICKER_RESULTS = 20
+PICKER_QUERY_LENGTH = 100
+
+
+def project_picker_search(projects: QuerySet[Project], text: str, limit: int = PICKER_RESULTS) -> list[Project]:
+    """At most `limit` of `projects` (the set a form accepts, already scoped to the user) matching every
+    word of `text` in the name, the national project code, the responsible unit's name or, for a number,
+    the project number; annual-list projects first. One query, whatever the size of the inventory."""
+    words = text.split()[:5]
+    if not words:
+        return []
+    qs = projects
+    numbers = []
+    for word in words:
+        match = Q(name__icontains=word) | Q(national_code__icontains=word) | Q(responsible_unit__name__icontains=word)
+        if word.isdigit() and len(word) < 10:
+            numbers.append(int(word))
+            match |= Q(pk=int(word))
+        qs = qs.filter(match)
+    listed = ListEntry.objects.filter(kind=ListKind.ANNUAL, is_active=True, project_id=OuterRef("pk"))
+    return list(
+        qs.select_related("responsible_unit")
+        .annotate(numbered=Q(pk__in=numbers), listed=Exists(listed))
+        .order_by("-numbered", "-listed", "responsible_unit__sort_order", "responsible_unit__name", "name", "pk")[
+            :limit
+        ]
+    )
 
 
 @dataclass

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +21,7 @@ from .forms import (
     apply_validation_error,
     flash_errors,
     leaders_queryset,
+    project_label,
 )
 from .models import (
     MONTH_FIELDS,
@@ -342,3 +343,21 @@ def adjustments(request):
             "querystring": query.urlencode(),
         },
     )
+
+
+def project_picker_response(request, projects) -> JsonResponse:
+    """A project picker's search (GET ?q=): at most 20 of `projects` — the set the picker's form accepts,
+    which the calling view has scoped to the user — as {"results": [{value, text, code}]}."""
+    text = request.GET.get("q", "")[: selectors.PICKER_QUERY_LENGTH]
+    found = selectors.project_picker_search(projects, text)
+    response = JsonResponse(
+        {
+            "results": [
+                {"value": project.pk, "text": project_label(project), "code": project.national_code}
+                for project in found
+            ]
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

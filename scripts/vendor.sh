@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 HTMX_VERSION=2.0.11
 ECHARTS_VERSION=6.1.0
+TOM_SELECT_VERSION=2.4.3
 
 vendor_dir=static/vendor
 work=$(mktemp -d)
@@ -32,5 +33,15 @@ cp "$work/echarts/package/LICENSE" "$vendor_dir/echarts/LICENSE"
 cp "$work/echarts/package/NOTICE" "$vendor_dir/echarts/NOTICE"
 cp "$work/echarts/package/licenses/LICENSE-d3" "$vendor_dir/echarts/LICENSE-d3"
 
-echo "Vendored htmx.org $HTMX_VERSION and echarts $ECHARTS_VERSION into $vendor_dir/"
-sha256sum "$vendor_dir"/htmx/htmx.min.js "$vendor_dir"/echarts/echarts.min.js
+fetch tom-select "$TOM_SELECT_VERSION"
+mkdir -p "$vendor_dir/tom-select"
+# The source maps too: the manifest static storage refuses a sourceMappingURL to a missing file.
+for file in js/tom-select.complete.min.js js/tom-select.complete.min.js.map \
+  css/tom-select.default.min.css css/tom-select.default.min.css.map; do
+  cp "$work/tom-select/package/dist/$file" "$vendor_dir/tom-select/"
+done
+cp "$work/tom-select/package/LICENSE" "$vendor_dir/tom-select/LICENSE"
+
+echo "Vendored htmx.org $HTMX_VERSION, echarts $ECHARTS_VERSION and tom-select $TOM_SELECT_VERSION into $vendor_dir/"
+sha256sum "$vendor_dir"/htmx/htmx.min.js "$vendor_dir"/echarts/echarts.min.js \
+  "$vendor_dir"/tom-select/tom-select.complete.min.js "$vendor_dir"/tom-select/tom-select.default.min.css

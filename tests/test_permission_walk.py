@@ -221,7 +221,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:periods",
         "notifications:centre",
         "notifications:mark_read",
-    "notifications:open",
+        "notifications:open",
         "notifications:sent_log",
         "early_warnings:board",
         "early_warnings:warning_issue",
@@ -229,6 +229,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:settings",
         "early_warnings:ledger",
         "early_warnings:problem_create",
+        "early_warnings:warning_project_search",
+        "early_warnings:problem_project_search",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -272,7 +274,7 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if name == "exports:job" else {404}  # not finished yet: nothing to download
     if name == "dispatch:home":
         return {302}
-    if name in ("early_warnings:warning_issue", "early_warnings:settings"):
+    if name in ("early_warnings:warning_issue", "early_warnings:settings", "early_warnings:warning_project_search"):
         return {200} if role in reviewers else {403}
     if name == "early_warnings:problem_create":
         return {403} if role in readers else {200}
