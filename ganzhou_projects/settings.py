@@ -198,14 +198,22 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Everything goes to one console handler on the root logger. Django's own "django" logger
-# (console when DEBUG, mail to admins otherwise) is emptied and propagates to it: with both,
-# every django.request or autoreload line was printed twice. django.server keeps Django's own
-# handler and does not propagate, so runserver prints each request once.
+# Everything is printed by one console handler on the root logger. Django's own "django" logger
+# loses its console handler (which printed each django.request or autoreload line a second time)
+# and propagates to it, keeping only the mail to ADMINS of errors when not DEBUG. django.server
+# keeps Django's own handler and does not propagate, so runserver prints each request once.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {"django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True}},
 }

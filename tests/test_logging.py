@@ -38,3 +38,17 @@ def test_a_record_is_written_once(emissions, logger):
     logging.getLogger(logger).warning("Not Found: /nowhere")
 
     assert [message for _handler, message in emissions] == ["Not Found: /nowhere"]
+
+
+def test_an_error_is_printed_once_and_mailed_to_admins_when_not_debug(settings, monkeypatch):
+    settings.DEBUG = False
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    written = []
+    for handler in _own_handlers():
+        monkeypatch.setattr(handler, "emit", lambda record, _h=handler: written.append(type(_h).__name__))
+    try:
+        logging.getLogger("django.request").error("Internal Server Error: /x")
+    finally:
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+    assert sorted(written) == ["AdminEmailHandler", "StreamHandler"]
