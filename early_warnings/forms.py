@@ -24,7 +24,11 @@ class WarningIssueForm(forms.Form):
     def __init__(self, *args, projects, preset: Project | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         offer_projects(
-            self.fields["project"], projects, preset, search_url=reverse("early_warnings:warning_project_search")
+            self.fields["project"],
+            projects,
+            preset,
+            search_url=reverse("early_warnings:warning_project_search"),
+            chosen=self.data.get(self.add_prefix("project")),
         )
 
 

@@ -38,7 +38,8 @@ class ProblemForm(forms.Form):
         if assigns:
             # DRC sees the whole inventory: offer the annual list, or fix the project the page came from.
             preset = projects.filter(pk=self.initial["project"]).first() if self.initial.get("project") else None
-            offer_projects(self.fields["project"], projects, preset, search_url=search_url)
+            chosen = self.data.get(self.add_prefix("project"))
+            offer_projects(self.fields["project"], projects, preset, search_url=search_url, chosen=chosen)
         else:
             # The widget first: setting the queryset hands its choices to the field's widget.
             self.fields["project"].widget = ProjectPicker(search_url)

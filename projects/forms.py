@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
@@ -61,11 +62,13 @@ class ProjectPicker(forms.Select):
         return option
 
 
-def offer_projects(field: forms.ModelChoiceField, projects, preset=None, *, search_url: str | None = None) -> None:
+def offer_projects(
+    field: forms.ModelChoiceField, projects, preset=None, *, search_url: str | None = None, chosen=None
+) -> None:
     """A project field that accepts any of `projects` but offers only those on an active annual list
     (the inventory can hold tens of thousands); a preset project is fixed in a hidden input. With
     `search_url` (an endpoint answering with `project_picker_response`) every accepted project can be
-    found by typing."""
+    found by typing; `chosen`, the pk posted, stays offered when the form comes back with errors."""
     from .models import ListEntry, ListKind
 
     field.queryset = projects
@@ -73,8 +76,11 @@ def offer_projects(field: forms.ModelChoiceField, projects, preset=None, *, sear
         field.initial = preset.pk
         field.widget = forms.HiddenInput()
         return
+    offered = Q(pk__in=ListEntry.objects.filter(kind=ListKind.ANNUAL, is_active=True).values("project_id"))
+    if str(chosen or "").isdigit():
+        offered |= Q(pk=int(chosen))
     listed = (
-        projects.filter(pk__in=ListEntry.objects.filter(kind=ListKind.ANNUAL, is_active=True).values("project_id"))
+        projects.filter(offered)
         .select_related("responsible_unit")
         .order_by("responsible_unit__sort_order", "responsible_unit__name", "name")
     )

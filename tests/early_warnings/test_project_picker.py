@@ -106,6 +106,13 @@ def test_the_plain_select_stays_and_the_server_checks_the_choice(client, drc, re
     )
     assert response.status_code == 302
     assert ProjectWarning.objects.filter(project=inventory["b1"]).exists()
+    # The national code travels with the offered options, so the widget finds them by code too.
+    assert 'data-data="{&quot;code&quot;: &quot;&quot;}"' in body
+
+    # A project found by search stays chosen when the form comes back with an error.
+    response = client.post(reverse("early_warnings:warning_issue"), {"project": inventory["a1"].pk, "reason": ""})
+    assert response.status_code == 200
+    assert f'<option value="{inventory["a1"].pk}" selected data-data=' in response.content.decode()
 
     client.force_login(reporter_a)
     body = client.get(reverse("early_warnings:problem_create")).content.decode()
