@@ -324,4 +324,17 @@
   });
   document.body.addEventListener("htmx:afterSwap", function (event) { initCards(event.detail.target); });
   initCards(root);
+
+  // Links to a report's card (#report-<pk>, e.g. from the report's page) open it when it is on this page.
+  // htmx (deferred) sets up its links when the document is ready: the card is opened after that.
+  var wanted = /^#report-(\d+)$/.exec(window.location.hash);
+  var row = wanted && root.querySelector(".fill-row[data-report='" + wanted[1] + "']");
+  if (row) {
+    document.addEventListener("DOMContentLoaded", function () {
+      setTimeout(function () {
+        row.scrollIntoView();
+        row.querySelector(".open-card").click();
+      }, 0);
+    });
+  }
 })();
