@@ -154,8 +154,15 @@ def unit_month_counts(*, period: ReportingPeriod, projects: QuerySet[Project]) -
 
 
 def reports_of_projects(period: ReportingPeriod, projects: list[Project]) -> list[MonthlyReport]:
-    """One report per project for the month (saved, or an unsaved stand-in), in the projects' order, in one query."""
-    return _reports_of(period, projects)
+    """One report per project for the month (saved, or an unsaved stand-in), in the projects' order, each with
+    `lists_problems` (whether it reports problems needing coordination), in two queries."""
+    reports = _reports_of(period, projects)
+    with_problems = set(
+        ReportedProblem.objects.filter(report__in=[r.pk for r in reports if r.pk]).values_list("report_id", flat=True)
+    )
+    for report in reports:
+        report.lists_problems = report.pk in with_problems
+    return reports
 
 
 def editable_saved_reports(period: ReportingPeriod, projects: QuerySet[Project]) -> list[MonthlyReport]:

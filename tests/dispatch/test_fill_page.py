@@ -149,6 +149,7 @@ class TestList:
         assert names(show="unfilled") == {unfilled.name}
         assert names(show="draft") == {draft.name, troubled.name}
         assert names(show="problems") == {troubled.name}
+        assert client.get(month_url(show="problems")).content.decode().count('<span class="badge bad">有问题') == 1
         assert names(show="sent") == {sent.name}
         assert names(q="草稿") == {draft.name}
         assert not MonthlyReport.objects.filter(project=unfilled).exists()
