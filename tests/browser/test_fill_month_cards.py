@@ -205,3 +205,24 @@ def test_submit_confirmation_lists_incomplete_cards(page, reporter_a, drc, town_
     page.wait_for_selector("text=已报送 1 个项目的月度进展")
     statuses = dict(MonthlyReport.objects.values_list("project_id", "status"))
     assert statuses == {complete.pk: "submitted", lacking.pk: "draft"}
+
+
+@pytest.mark.usefixtures("travel")
+def test_keeping_the_server_content_forgets_the_stale_copy(page, reporter_a, drc, town_a):
+    project = listed(town_a, drc, "梁家墩镇冷链物流园建设项目")
+    report = saved(project, reporter_a, progress_text="服务器上较新的内容")
+    login(page, "reporter_a")
+    page.goto(URL)
+    key = page.get_attribute("#fill-month", "data-storage-key")
+    values = {f"p{project.pk}-progress_text": "浏览器里较旧的内容"}
+    copy = {f"card-{project.pk}": {"values": values, "version": str(report.version - 1), "at": 0}}
+    page.evaluate(f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(copy))})")
+    open_card(page, project)
+    page.click(f"#card-{project.pk} [data-backup-discard]")
+    assert page.is_hidden(f"#card-{project.pk} .card-backup")
+    assert page.input_value(field(project, "progress_text")) == "服务器上较新的内容"
+    assert "浏览器里较旧的内容" not in page.evaluate("() => JSON.stringify(localStorage)")
+    page.reload()
+    open_card(page, project)
+    assert page.is_hidden(f"#card-{project.pk} .card-backup")
+    assert MonthlyReport.objects.get().progress_text == "服务器上较新的内容"
