@@ -1,8 +1,29 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from ganzhou_projects import numbers
 
 from .models import MonthlyReport, ProblemCategory, SiteVerification, SolvingLevel
 from .services import REPORT_FIELDS
+
+# Amounts and the percentage are text boxes read by `numbers.parse_decimal`: the browser keeps exactly
+# what was typed, full-width digits are read, and "12abc" is refused at the field with the text as typed.
+# Negative amounts and a percentage above 100 are the service's rules (`_check_field_rules`).
+_NUMBER_FIELDS = ("investment_this_month", "policy_funds_spent", "progress_percent")
+
+
+def _number_field(model_field, **kwargs):
+    if model_field.name not in _NUMBER_FIELDS:
+        return model_field.formfield(**kwargs)
+    return numbers.DecimalField(
+        label=capfirst(model_field.verbose_name),
+        required=False,
+        max_digits=model_field.max_digits,
+        decimal_places=model_field.decimal_places,
+        help_text=model_field.help_text,
+    )
+
 
 _REPORT_FORM_FIELDS = forms.fields_for_model(
     MonthlyReport,
@@ -13,6 +34,7 @@ _REPORT_FORM_FIELDS = forms.fields_for_model(
         "progress_text": forms.Textarea(attrs={"rows": 3}),
         "actual_start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     },
+    formfield_callback=_number_field,
 )
 
 
@@ -21,12 +43,6 @@ class ReportForm(forms.BaseForm):
     (services.report_save_draft refuses a stale one). Validation of the whole report is the service's."""
 
     base_fields = {**_REPORT_FORM_FIELDS, "version": forms.IntegerField(min_value=0, widget=forms.HiddenInput)}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("investment_this_month", "policy_funds_spent"):
-            self.fields[name].widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
-        self.fields["progress_percent"].widget.attrs.update({"step": "0.1", "min": "0", "max": "100"})
 
     def draft_data(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in REPORT_FIELDS if name in self.cleaned_data}

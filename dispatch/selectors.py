@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -14,6 +14,7 @@ from projects.access import projects_for_user
 from projects.models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
 
 from .models import (
+    EDITABLE_STATUSES,
     MonthlyReport,
     ReportedProblem,
     ReportingPeriod,
@@ -101,6 +102,76 @@ def reports_for_unit_month(*, period: ReportingPeriod, unit: Unit) -> list[Month
     `services.report_save_draft` creates a draft on its first save."""
     projects = list(expected_projects(period).filter(responsible_unit=unit).order_by("name", "id"))
     return _reports_of(period, projects)
+
+
+# The fill-in page's filters: 全部 / 未填报 / 草稿 / 已退回 / 有问题 / 已报送.
+FILL_FILTERS = ("all", "unfilled", "draft", "returned", "problems", "sent")
+_SENT = (ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED, ReportStatus.ACCEPTED)
+
+
+def unit_month_projects(
+    *, period: ReportingPeriod, unit: Unit, user, show: str = "all", search: str = ""
+) -> QuerySet[Project]:
+    """Expected projects of the unit for the month that `user` may change, by name, narrowed by one of
+    FILL_FILTERS ("problems": the month's report lists problems needing coordination) and a name search."""
+    projects = (
+        expected_projects(period)
+        .filter(responsible_unit=unit, pk__in=projects_for_user(user, "change").values("pk"))
+        .order_by("name", "id")
+    )
+    if search:
+        projects = projects.filter(name__icontains=search)
+    month = MonthlyReport.objects.filter(in_period(period), project=OuterRef("pk"))
+    if show == "unfilled":
+        projects = projects.exclude(Exists(month))
+    elif show in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        projects = projects.filter(Exists(month.filter(status=show)))
+    elif show == "sent":
+        projects = projects.filter(Exists(month.filter(status__in=_SENT)))
+    elif show == "problems":
+        projects = projects.filter(Exists(month.filter(problems__isnull=False)))
+    return projects
+
+
+def unit_month_counts(*, period: ReportingPeriod, projects: QuerySet[Project]) -> dict[str, int]:
+    """How many of `projects` each filter of the fill-in page shows, in two queries."""
+    counts = MonthlyReport.objects.filter(in_period(period), project__in=projects.values("pk")).aggregate(
+        filled=Count("id", distinct=True),
+        draft=Count("id", filter=Q(status=ReportStatus.DRAFT), distinct=True),
+        returned=Count("id", filter=Q(status=ReportStatus.RETURNED), distinct=True),
+        sent=Count("id", filter=Q(status__in=_SENT), distinct=True),
+        problems=Count("id", filter=Q(problems__isnull=False), distinct=True),
+    )
+    total = projects.count()
+    return {
+        "all": total,
+        "unfilled": total - counts["filled"],
+        "draft": counts["draft"],
+        "returned": counts["returned"],
+        "problems": counts["problems"],
+        "sent": counts["sent"],
+    }
+
+
+def reports_of_projects(period: ReportingPeriod, projects: list[Project]) -> list[MonthlyReport]:
+    """One report per project for the month (saved, or an unsaved stand-in), in the projects' order, each with
+    `lists_problems` (whether it reports problems needing coordination), in two queries."""
+    reports = _reports_of(period, projects)
+    with_problems = set(
+        ReportedProblem.objects.filter(report__in=[r.pk for r in reports if r.pk]).values_list("report_id", flat=True)
+    )
+    for report in reports:
+        report.lists_problems = report.pk in with_problems
+    return reports
+
+
+def editable_saved_reports(period: ReportingPeriod, projects: QuerySet[Project]) -> list[MonthlyReport]:
+    """The month's saved reports of `projects` that the unit may still change (draft or returned), by project name."""
+    return list(
+        MonthlyReport.objects.filter(in_period(period), project__in=projects.values("pk"), status__in=EDITABLE_STATUSES)
+        .select_related("project", "period")
+        .order_by("project__name", "project_id")
+    )
 
 
 def _reports_of(period: ReportingPeriod, projects: list[Project]) -> list[MonthlyReport]:

@@ -276,8 +276,12 @@ def _replace_problems(report: MonthlyReport, objs: list[ReportedProblem], acting
         save_with_history(new, acting_user)
 
 
-def report_check_complete(report: MonthlyReport, today: datetime.date) -> dict[str, list[str]]:
-    """What a report needs before it can be sent (DESIGN §2.3); returns errors by field."""
+def report_check_complete(report: MonthlyReport, today: datetime.date, figures=None) -> dict[str, list[str]]:
+    """What a report needs before it can be sent (DESIGN §2.3); returns errors by field.
+
+    `figures` are the report's `selectors.Figures` when the caller has read them already for many
+    reports at once (`selectors.figures_for`); otherwise they are read here.
+    """
     from .selectors import figures_for
 
     errors = _check_field_rules(report, today)
@@ -294,7 +298,8 @@ def report_check_complete(report: MonthlyReport, today: datetime.date) -> dict[s
     elif report.start_status != StartStatus.NOT_STARTED and not report.actual_start_date:
         errors.setdefault("actual_start_date", []).append(_("Please enter the actual start date."))
     if report.investment_this_month is not None:
-        figures = figures_for(report.period, [report])[report.project_id]
+        if figures is None:
+            figures = figures_for(report.period, [report])[report.project_id]
         if (figures.cumulative_over_total or figures.ytd_over_annual) and not report.over_plan_explanation.strip():
             reasons = []
             if figures.cumulative_over_total:

@@ -7,13 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from projects import access
 from projects.access import projects_for_user
@@ -24,6 +24,7 @@ from . import selectors, services
 from .forms import DeadlineForm, PhotoForm, ProblemForm, ReasonForm, ReportForm, VerificationRecordForm
 from .models import (
     PROCEDURE_FIELDS,
+    MonthlyReport,
     ReportPhoto,
     ReportStatus,
     SiteVerification,
@@ -155,115 +156,110 @@ def _conflict(conflict, form, problem_forms) -> dict:
     return {"message": conflict.messages[0], "version": current.version, "rows": rows, "values": json.dumps(values)}
 
 
-@login_required
-def fill_month(request, year, month, submit=False):
-    """One page with every expected project of the unit for the month: fill in, save drafts, submit.
+def _may_fill(request, unit) -> None:
+    """Only those who may change the unit's projects fill its month (DRC any unit's); 404 otherwise."""
+    if access.may_act_for_any_unit(request.user):
+        return
+    if not projects_for_user(request.user, "change").filter(responsible_unit=unit).exists():
+        raise Http404
 
-    Opening it writes nothing: a project without a report gets a card all the same, and its
-    first save creates the draft. Every card carries the report's version it was loaded at.
+
+def _month_url(period, unit) -> str:
+    return f"{reverse('dispatch:fill_month', args=[period.year, period.month])}?unit={unit.pk}"
+
+
+@login_required
+@require_safe
+def fill_month(request, year, month):
+    """The unit's projects for the month as compact rows, a page at a time; each card opens and saves on its own.
+
+    Opening it writes nothing: a project without a report is listed all the same, and its card's
+    first save creates the draft. The queries do not grow with the number of projects: the page's
+    reports and their figures are read for the page's rows at once.
     """
     period = selectors.get_period(year, month)
     unit = _fill_unit(request)
-    # Only those who may change the unit's projects fill its month.
-    changeable = set(
-        projects_for_user(request.user, "change").filter(responsible_unit=unit).values_list("pk", flat=True)
-    )
-    if not changeable and not access.may_act_for_any_unit(request.user):
-        raise Http404
-    reports = [r for r in selectors.reports_for_unit_month(period=period, unit=unit) if r.project_id in changeable]
-    prefetch_related_objects([r for r in reports if r.pk], "problems", "photos")
-
-    card_errors: dict[int, dict] = {}
-    conflicts: dict[int, dict] = {}
-    data = request.POST if request.method == "POST" else None
-    action = request.POST.get("action") if data else None
-    if submit:
-        action = "submit"
-    forms_by_card = {}
-    for report in reports:
-        forms_by_card[report.project_id] = (
-            _report_form(report, data if report.is_editable else None),
-            _problem_forms(report, data if report.is_editable else None),
-        )
-    if data is not None:
-        saved = submitted = 0
-        for report in reports:
-            if not report.is_editable:
-                continue
-            form, problem_forms = forms_by_card[report.project_id]
-            errors, conflict = _save_card(report, form, problem_forms, request.user)
-            if conflict:
-                conflicts[report.project_id] = conflict
-            if errors:
-                card_errors[report.project_id] = errors
-                continue
-            saved += 1
-            if action == "submit":
-                try:
-                    services.report_submit(report=report, acting_user=request.user)
-                    submitted += 1
-                except ValidationError as error:
-                    card_errors[report.project_id] = _error_dict(error)
-        if card_errors:
-            messages.error(
-                request,
-                _("%(count)s project(s) need corrections; everything typed is kept as a draft.")
-                % {"count": len(card_errors)},
-            )
-        if action == "submit" and submitted:
-            messages.success(request, _("%(count)s report(s) submitted.") % {"count": submitted})
-        elif not card_errors:
-            messages.success(request, _("Drafts saved."))
-        if not card_errors:
-            return redirect(f"{reverse('dispatch:fill_month', args=[year, month])}?unit={unit.pk}")
-        # Re-read the reports' state: some may have been submitted in this request.
-        for report in reports:
-            if report.pk:
-                report.refresh_from_db(fields=["status", "timeliness", "first_submitted_at", "return_reason"])
-        # Cards saved in this request show what is stored, at its new version; the others keep what was typed.
-        prefetch_related_objects([r for r in reports if r.pk], "problems", "photos")
-        for report in reports:
-            if report.project_id not in card_errors:
-                forms_by_card[report.project_id] = (_report_form(report), _problem_forms(report))
+    _may_fill(request, unit)
+    show = request.GET.get("show", "all")
+    if show not in selectors.FILL_FILTERS:
+        show = "all"
+    search = request.GET.get("q", "").strip()
+    every = selectors.unit_month_projects(period=period, unit=unit, user=request.user)
+    shown = selectors.unit_month_projects(period=period, unit=unit, user=request.user, show=show, search=search)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    reports = selectors.reports_of_projects(period, list(page.object_list))
     figures = selectors.figures_for(period, reports)
-    cards = [
-        {
-            "report": report,
-            "prefix": _card_prefix(report),
-            "form": forms_by_card[report.project_id][0],
-            "problem_forms": forms_by_card[report.project_id][1],
-            "figures": figures[report.project_id],
-            "photos": report.photos.all() if report.pk else [],
-            "has_problems": bool(report.pk and report.problems.all()),
-            "errors": card_errors.get(report.project_id, {}),
-            "conflict": conflicts.get(report.project_id),
-            "photo_form": PhotoForm(prefix=f"photo{report.pk}"),
-        }
-        for report in reports
-    ]
-    counts = dict.fromkeys(ReportStatus.values, 0)
-    for report in reports:
-        counts[report.status] += 1
+    counts = selectors.unit_month_counts(period=period, projects=every)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "dispatch/fill_month.html",
         {
             "period": period,
             "unit": unit,
-            "cards": cards,
-            "counts": counts,
-            "editable": any(r.is_editable for r in reports),
+            "page": page,
+            "rows": [(report, figures[report.project_id]) for report in reports],
+            "filters": [(key, label, counts[key]) for key, label in _fill_filter_labels()],
+            "show": show,
+            "search": search,
+            "querystring": query.urlencode(),
+            "editable": bool(counts["all"] - counts["sent"]),
             "deadline_passed": timezone.now() > period.deadline,
-            "procedure_fields": PROCEDURE_FIELDS,
             "units": Unit.objects.all() if access.may_act_for_any_unit(request.user) else None,
         },
     )
 
 
+def _fill_filter_labels():
+    return [
+        ("all", _("All")),
+        ("unfilled", _("Not filled in yet")),
+        ("draft", _("Draft")),
+        ("returned", _("Returned")),
+        ("problems", _("With problems")),
+        ("sent", _("Submitted")),
+    ]
+
+
+def _card_report(request, year, month, project_pk):
+    """The card's period, project and report, for one who may change the project; 404 for a project that
+    does not report this month or belongs to a unit the user may not fill."""
+    period = selectors.get_period(year, month)
+    project = access.get_project_for_user(request.user, project_pk, "change")
+    if not selectors.expected_projects(period).filter(pk=project.pk).exists():
+        raise Http404
+    return period, project, selectors.report_for_card(period, project)
+
+
+def _card_context(report, *, form=None, problem_forms=None, errors=None, conflict=None, photo_errors=None) -> dict:
+    if report.pk:
+        prefetch_related_objects([report], "problems", "photos")
+    return {
+        "period": report.period,
+        "report": report,
+        "prefix": _card_prefix(report),
+        "form": form if form is not None else _report_form(report),
+        "problem_forms": problem_forms if problem_forms is not None else _problem_forms(report),
+        "figures": selectors.figures_for(report.period, [report])[report.project_id],
+        "photos": report.photos.all() if report.pk else [],
+        "has_problems": bool(report.pk and report.problems.all()),
+        "errors": errors or {},
+        "conflict": conflict,
+        "photo_errors": photo_errors or [],
+        "procedure_fields": PROCEDURE_FIELDS,
+    }
+
+
 @login_required
-@require_POST
-def submit_month(request, year, month):
-    return fill_month(request, year, month, submit=True)
+@require_safe
+def card(request, year, month, project_pk):
+    """One project's card, loaded into its row by htmx (a whole page when opened without it)."""
+    _period, _project, report = _card_report(request, year, month, project_pk)
+    context = _card_context(report)
+    if request.headers.get("HX-Request"):
+        return render(request, "dispatch/_card.html", context)
+    return render(request, "dispatch/card_page.html", {**context, "unit": report.project.responsible_unit})
 
 
 @login_required
@@ -271,29 +267,112 @@ def submit_month(request, year, month):
 def card_save(request, year, month, project_pk):
     """Save one card's draft as the reporter types (the first save creates the report).
 
-    Answers with a small status fragment carrying the new version; a card loaded at an older
-    version gets 409 and the conflict (saved values next to the typed ones), and nothing is saved.
+    Answers with a small status fragment carrying the new version and the figures as saved (a value
+    refused now is never counted). A value the server cannot read saves nothing: the answer names the
+    field and its message, and the card keeps what was typed. A card loaded at an older version gets
+    409 and the conflict (saved values next to the typed ones), and nothing is saved.
     """
-    period = selectors.get_period(year, month)
-    project = access.get_project_for_user(request.user, project_pk, "change")
-    if not selectors.expected_projects(period).filter(pk=project.pk).exists():
-        raise Http404
-    report = selectors.report_for_card(period, project)
+    period, project, report = _card_report(request, year, month, project_pk)
     if not report.is_editable:
         message = _("This report has been submitted; it can no longer be changed.")
         return HttpResponse(format_html('<span class="bad">{}</span>', message))
+    first_save = report.pk is None
     form = _report_form(report, request.POST)
     problem_forms = _problem_forms(report, request.POST)
     errors, conflict = _save_card(report, form, problem_forms, request.user)
     if conflict:
         return render(request, "dispatch/_card_conflict.html", {"conflict": conflict}, status=409)
     if errors:
-        text = "；".join(str(m) for messages_ in errors.values() for m in messages_)
-        return HttpResponse(format_html('<span class="bad">{}：{}</span>', _("Not saved"), text))
-    message = _("Draft saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")}
-    return HttpResponse(
-        format_html('<span class="ok" data-saved="1" data-version="{}">{}</span>', report.version, message)
+        # The service may have set refused values on `report`: the figures are read from what is stored.
+        report = selectors.report_for_card(period, project)
+    field_errors: dict[str, list[str]] = {}
+    for name, messages_ in errors.items():
+        key = form[name].html_name if name in form.fields and name != "version" else ""
+        field_errors.setdefault(key, []).extend(str(m) for m in messages_)
+    return render(
+        request,
+        "dispatch/_card_saved.html",
+        {
+            "report": report,
+            "errors": errors,
+            "field_errors": json.dumps(field_errors, ensure_ascii=False),
+            "figures": selectors.figures_for(period, [report])[report.project_id],
+            "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+            # The card's first save makes photos possible: the card's photo block is sent along.
+            "photos_block": first_save and report.pk is not None,
+            "photos": [],
+        },
     )
+
+
+def _submit_check(period, unit, user, today):
+    """The unit's month as the submit confirmation sees it: the editable saved reports that are complete,
+    and the projects still incomplete with why (a project never saved: not filled in yet)."""
+    projects = selectors.unit_month_projects(period=period, unit=unit, user=user)
+    reports = selectors.editable_saved_reports(period, projects)
+    prefetch_related_objects(reports, "problems")
+    figures = selectors.figures_for(period, reports)
+    complete, incomplete = [], []
+    for report in reports:
+        errors = services.report_check_complete(report, today, figures=figures[report.project_id])
+        if errors:
+            incomplete.append((report.project, [str(m) for messages_ in errors.values() for m in messages_]))
+        else:
+            complete.append(report)
+    unsaved = projects.exclude(pk__in=MonthlyReport.objects.filter(selectors.in_period(period)).values("project_id"))
+    incomplete += [(project, [_("Not filled in yet")]) for project in unsaved]
+    incomplete.sort(key=lambda item: (item[0].name, item[0].pk))
+    return complete, incomplete
+
+
+@login_required
+def submit_month(request, year, month):
+    """Submit the unit's month, after a confirmation: a GET says how many projects will be sent and which
+    are still incomplete and why (it writes nothing); the POST sends every complete editable report of
+    the month as stored — what the server has, not what a page holds."""
+    period = selectors.get_period(year, month)
+    unit = _fill_unit(request)
+    _may_fill(request, unit)
+    now = timezone.now()
+    complete, incomplete = _submit_check(period, unit, request.user, timezone.localtime(now).date())
+    if request.method == "POST":
+        submitted, refused = 0, []
+        for report in complete:
+            try:
+                services.report_submit(report=report, acting_user=request.user, now=now)
+                submitted += 1
+            except ValidationError as error:  # changed meanwhile, e.g. submitted from another page
+                refused.append(f"{report.project.name}：{'；'.join(error.messages)}")
+        if submitted:
+            messages.success(request, _("%(count)s report(s) submitted.") % {"count": submitted})
+        elif not refused:
+            messages.error(request, _("No report is complete; nothing was submitted."))
+        for text in refused:
+            messages.error(request, text)
+        return redirect(_month_url(period, unit))
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(
+        request,
+        "dispatch/submit_confirm.html",
+        {
+            "period": period,
+            "unit": unit,
+            "complete": complete,
+            "incomplete": incomplete,
+            "deadline_passed": now > period.deadline,
+        },
+    )
+
+
+def _photos_answer(request, report, errors=()):
+    """The card's photo block for htmx; without it, back to the month at the card."""
+    if request.headers.get("HX-Request"):
+        context = _card_context(report, photo_errors=list(errors))
+        return render(request, "dispatch/_card_photos.html", context)
+    for text in errors:
+        messages.error(request, text)
+    return redirect(_back_to_month(report) + f"#row-{report.project_id}")
 
 
 @login_required
@@ -301,6 +380,7 @@ def card_save(request, year, month, project_pk):
 def photo_upload(request, pk):
     report = selectors.get_report_for_user(request.user, pk, "change")
     form = PhotoForm(request.POST, request.FILES, prefix=f"photo{report.pk}")
+    errors = []
     if form.is_valid():
         try:
             services.photo_add(
@@ -309,12 +389,13 @@ def photo_upload(request, pk):
                 caption=form.cleaned_data["caption"],
                 acting_user=request.user,
             )
-            messages.success(request, _("Photo added."))
+            if not request.headers.get("HX-Request"):
+                messages.success(request, _("Photo added."))
         except ValidationError as error:
-            flash_errors(request, error)
+            errors = error.messages
     else:
-        messages.error(request, _("Please choose a photo to upload."))
-    return redirect(_back_to_month(report) + f"#report-{report.pk}")
+        errors = [_("Please choose a photo to upload.")]
+    return _photos_answer(request, report, errors)
 
 
 def _back_to_month(report) -> str:
@@ -340,12 +421,13 @@ def photo_file(request, pk, size):
 @require_POST
 def photo_delete_view(request, pk):
     photo = get_object_or_404(ReportPhoto.objects.select_related("report", "report__period"), pk=pk)
-    selectors.get_report_for_user(request.user, photo.report_id, "change")
+    report = selectors.get_report_for_user(request.user, photo.report_id, "change")
+    errors = []
     try:
         services.photo_delete(photo=photo, acting_user=request.user)
     except ValidationError as error:
-        flash_errors(request, error)
-    return redirect(_back_to_month(photo.report) + f"#report-{photo.report_id}")
+        errors = error.messages
+    return _photos_answer(request, report, errors)
 
 
 @login_required

@@ -31,7 +31,6 @@ NOT_APP_PAGES = {"logout", "healthz", "home", "login"}
 POST_ONLY = {
     "projects:list_add",
     "projects:reserve_comprehensive",
-    "dispatch:submit_month",
     "dispatch:card_save",
     "dispatch:photo_upload",
     "dispatch:photo_delete",
@@ -55,6 +54,7 @@ OBJECT_URLS = {
     "projects:list_remove",
     "projects:reserve_comprehensive",
     "dispatch:report_detail",
+    "dispatch:card",
     "dispatch:card_save",
     "dispatch:photo_upload",
     "dispatch:photo_delete",
@@ -185,6 +185,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:fill_month": {"year": 2026, "month": 11},
         "dispatch:submit_month": {"year": 2026, "month": 11},
         "dispatch:report_detail": {"pk": item["report"].pk},
+        "dispatch:card": {"year": 2026, "month": 11, "project_pk": item["project"].pk},
         "dispatch:card_save": {"year": 2026, "month": 11, "project_pk": item["project"].pk},
         "dispatch:photo_upload": {"pk": item["report"].pk},
         "dispatch:photo_delete": {"pk": item["photo"].pk},
@@ -242,7 +243,12 @@ def urls_for(world, which: str) -> dict[str, str]:
 def test_reporter_never_sees_another_units_data(client, world, reporter_a, method):
     client.force_login(reporter_a)
     for name, url in urls_for(world, "secret").items():
-        if name in ("dispatch:fill_month", "dispatch:unit_workbook", "dispatch:unit_workbook_upload"):
+        if name in (
+            "dispatch:fill_month",
+            "dispatch:submit_month",
+            "dispatch:unit_workbook",
+            "dispatch:unit_workbook_upload",
+        ):
             url += f"?unit={world['secret']['project'].responsible_unit_id}"
         response = getattr(client, method)(url)
         assert SECRET not in readable(response), f"{method} {name} leaked another unit's project"
@@ -265,7 +271,15 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {403, 404} if role in readers else {200}
     if name == "dispatch:period_edit":
         return {200} if role in reviewers else {403}
-    if name in ("dispatch:fill_month", "dispatch:unit_workbook", "dispatch:unit_workbook_upload"):
+    if name == "dispatch:card":
+        # A card is opened by those who may change its project: the unit's own staff, DRC and administrators.
+        return {200} if role in ("reporter_a", "drc", "admin") else {404}
+    if name in (
+        "dispatch:fill_month",
+        "dispatch:submit_month",
+        "dispatch:unit_workbook",
+        "dispatch:unit_workbook_upload",
+    ):
         # Filled by a unit's own staff (DRC from its own unit); the unit-less get nothing to fill.
         return {200} if role in ("reporter_a", "drc") else {404}
     if name in ("exports:job", "exports:job_download"):
@@ -326,7 +340,14 @@ def unsaved_month_urls(unit_pk: int) -> dict[str, str]:
     tables = reverse("dispatch:official_tables", kwargs=month)
     return {
         f"{name} 2027-02": reverse(f"dispatch:{name}", kwargs=month)
-        for name in ("fill_month", "review_queue", "period_edit", "unit_workbook", "unit_workbook_upload")
+        for name in (
+            "fill_month",
+            "submit_month",
+            "review_queue",
+            "period_edit",
+            "unit_workbook",
+            "unit_workbook_upload",
+        )
     } | {
         "official_tables 2027-02": tables,
         "official_tables download 2027-02": f"{tables}?download=construction&unit={unit_pk}",

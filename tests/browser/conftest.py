@@ -45,3 +45,9 @@ def login(page, username: str, password: str = "pass-12345") -> None:
     with page.expect_navigation():
         page.click("#login-submit")
     assert "/login/" not in page.url, responses
+
+
+def open_card(page, project) -> None:
+    """Open a project's card in its row on the month fill-in page (loaded with htmx)."""
+    page.click(f"#row-{project.pk} .open-card")
+    page.wait_for_selector(f"#card-{project.pk} .autosave-status, #card-{project.pk} h2")

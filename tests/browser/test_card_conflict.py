@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from dispatch.models import SHANGHAI, MonthlyReport
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_card
 from tests.dispatch.conftest import plan, put_on_annual_list
 from tests.factories import ProjectFactory
 
@@ -28,8 +28,10 @@ def test_second_tab_gets_the_conflict_and_keeps_its_input(page, reporter_a, drc,
     with time_machine.travel(NOW, tick=True):
         login(page, "reporter_a")
         page.goto(URL)
+        open_card(page, project)
         tab2 = page.context.new_page()  # same browser, same login, same local storage
         tab2.goto(URL)
+        open_card(tab2, project)
 
         page.fill(text, "第一个标签页：主体结构封顶")
         page.wait_for_selector(f"{card} .autosave-status [data-saved]")

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus
-from tests.browser.conftest import login
+from tests.browser.conftest import login, open_card
 from tests.dispatch.conftest import plan, put_on_annual_list
 from tests.factories import ProjectFactory
 
@@ -17,6 +17,7 @@ NOW = datetime.datetime(2026, 11, 18, 9, 30, tzinfo=SHANGHAI)
 
 
 def fill_card(page, project, amount, progress):
+    open_card(page, project)
     card = page.locator(f"#card-{project.pk}")
     card.locator(f"[name=p{project.pk}-investment_this_month]").fill(amount)
     card.locator(f"[name=p{project.pk}-progress_percent]").fill("45")
@@ -41,6 +42,8 @@ def test_fill_submit_return_resubmit_accept(page, reporter_a, drc, town_a):
         # Autosave keeps the typed values as a draft before anything is submitted.
         page.wait_for_selector(f"#card-{second.pk} .autosave-status [data-saved]")
         page.click("#submit-all")
+        assert "将报送 2 个项目。" in page.inner_text("#submit-count")
+        page.click("#submit-confirm-button")
         page.wait_for_selector("text=已报送 2 个项目的月度进展")
         assert set(MonthlyReport.objects.values_list("status", flat=True)) == {ReportStatus.SUBMITTED}
 
@@ -53,9 +56,15 @@ def test_fill_submit_return_resubmit_accept(page, reporter_a, drc, town_a):
 
         login(page, "reporter_a")
         page.goto("/reports/2026/11/fill/")
-        assert "管网长度与施工日志不一致，请核实" in page.inner_text(f"#card-{second.pk}")
+        assert "管网长度与施工日志不一致，请核实" in page.inner_text(f"#row-{second.pk}")
+        page.click("text=已退回 1")  # the filter of returned reports
+        assert first.name not in page.inner_text("#fill-rows")
+        open_card(page, second)
         page.locator(f"[name=p{second.pk}-progress_text]").fill("完成管网铺设1.8公里（已核实）")
+        page.wait_for_selector(f"#card-{second.pk} .autosave-status [data-saved]")
         page.click("#submit-all")
+        assert "将报送 1 个项目。" in page.inner_text("#submit-count")
+        page.click("#submit-confirm-button")
         page.wait_for_selector("text=已报送 1 个项目的月度进展")
 
         login(page, "drc")

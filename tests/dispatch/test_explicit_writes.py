@@ -29,13 +29,16 @@ class TestFillInPage:
         client.force_login(reporter_a)
         body = client.get(self.url()).content.decode()
         assert listed_a.name in body and "2026-11-20 23:59:59" in body
-        assert f'id="card-{listed_a.pk}"' in body and f'name="p{listed_a.pk}-version" value="0"' in body
+        assert f'id="row-{listed_a.pk}"' in body
+        card_body = client.get(reverse("dispatch:card", args=[2026, 11, listed_a.pk])).content.decode()
+        assert f'id="card-{listed_a.pk}"' in card_body and f'name="p{listed_a.pk}-version" value="0"' in card_body
         assert not MonthlyReport.objects.exists() and not ReportingPeriod.objects.exists()
 
     def test_first_save_creates_the_draft_and_the_period_with_history(self, client, reporter_a, listed_a):
         client.force_login(reporter_a)
-        response = client.post(self.url(), {**card(listed_a, progress_text="首次保存"), "action": "save"})
-        assert response.status_code == 302
+        url = reverse("dispatch:card_save", args=[2026, 11, listed_a.pk])
+        response = client.post(url, card(listed_a, progress_text="首次保存"))
+        assert response.status_code == 200
         report = MonthlyReport.objects.get()
         assert (report.progress_text, report.status, report.version) == ("首次保存", ReportStatus.DRAFT, 1)
         assert report.history.get().history_user == reporter_a
@@ -69,15 +72,13 @@ class TestFillInPage:
         assert kept.status_code == 200
         assert MonthlyReport.objects.get().progress_text == "第二页的内容"
 
-    def test_a_stale_card_in_the_whole_page_post_keeps_what_was_typed(self, client, reporter_a, listed_a):
+    def test_the_month_page_takes_no_post(self, client, reporter_a, listed_a):
+        """Cards save on their own and the month is submitted after its confirmation: a POST of the
+        list (which holds no inputs) would save empty cards."""
         client.force_login(reporter_a)
-        client.post(self.url(), {**card(listed_a, progress_text="另一页保存的内容"), "action": "save"})
-        response = client.post(self.url(), {**card(listed_a, progress_text="本页输入的内容"), "action": "submit"})
-        body = response.content.decode()
-        assert response.status_code == 200 and "此卡片已在其他页面或由他人保存" in body
-        assert "本页输入的内容" in body and "另一页保存的内容" in body
-        report = MonthlyReport.objects.get()
-        assert (report.progress_text, report.status) == ("另一页保存的内容", ReportStatus.DRAFT)
+        response = client.post(self.url(), {**card(listed_a, progress_text="整页提交"), "action": "save"})
+        assert response.status_code == 405
+        assert not MonthlyReport.objects.exists()
 
     def test_query_count_does_not_grow_with_cards(self, client, reporter_a, drc, town_a, django_assert_max_num_queries):
         from tests.dispatch.conftest import put_on_annual_list

@@ -33,8 +33,16 @@ def first_save(client, project):
     """Open the month and save the project's card: opening writes nothing, the first save creates the draft."""
     client.get(month_url())
     assert not MonthlyReport.objects.exists()
-    client.post(month_url(), {f"p{project.pk}-version": "0", f"p{project.pk}-progress_text": "草稿", "action": "save"})
+    client.post(save_url(project), {f"p{project.pk}-version": "0", f"p{project.pk}-progress_text": "草稿"})
     return MonthlyReport.objects.get()
+
+
+def save_url(project, year=2026, month=11):
+    return reverse("dispatch:card_save", args=[year, month, project.pk])
+
+
+def submit_url(year=2026, month=11):
+    return reverse("dispatch:submit_month", args=[year, month])
 
 
 def month_url(year=2026, month=11):
@@ -59,33 +67,41 @@ class TestFillMonth:
         client.force_login(reporter_a)
         assert client.get(month_url(), {"unit": town_b.pk}).content.decode().count(listed_b.name) == 0
 
-    def test_save_then_submit_in_one_go(self, client, reporter_a, listed_a):
+    def test_save_then_submit_after_the_confirmation(self, client, reporter_a, listed_a):
         client.force_login(reporter_a)
         report = first_save(client, listed_a)
-        response = client.post(month_url(), {**card_data(report), "action": "save"})
-        assert response.status_code == 302
+        response = client.post(save_url(listed_a), card_data(report))
+        assert response.status_code == 200 and "data-saved" in response.content.decode()
         report.refresh_from_db()
         assert report.investment_this_month == Decimal("120.50") and report.status == ReportStatus.DRAFT
-        response = client.post(month_url(), {**card_data(report), "action": "submit"})
+        assert "将报送 1 个项目。" in client.get(submit_url()).content.decode()
+        report.refresh_from_db()
+        assert report.status == ReportStatus.DRAFT  # the confirmation writes nothing
+        response = client.post(submit_url(), {"unit": listed_a.responsible_unit_id})
+        assert response.status_code == 302
         report.refresh_from_db()
         assert report.status == ReportStatus.SUBMITTED and report.timeliness == "on_time"
 
-    def test_errors_keep_the_input_as_draft(self, client, reporter_a, listed_a):
+    def test_an_incomplete_card_stays_a_draft_and_the_confirmation_says_why(self, client, reporter_a, listed_a):
         client.force_login(reporter_a)
         report = first_save(client, listed_a)
-        data = card_data(report, investment_this_month="0", progress_text="冬季停工，设备检修")
-        response = client.post(month_url(), {**data, "action": "submit"})
-        body = response.content.decode()
-        assert response.status_code == 200
-        assert "零投资说明" in body and "冬季停工，设备检修" in body
+        client.post(
+            save_url(listed_a), card_data(report, investment_this_month="0", progress_text="冬季停工，设备检修")
+        )
+        body = client.get(submit_url()).content.decode()
+        assert "将报送 0 个项目。" in body and "以下 1 个项目尚未填完，不会报送：" in body
+        assert "零投资说明" in body and listed_a.name in body
+        client.post(submit_url())
         report.refresh_from_db()
         assert report.status == ReportStatus.DRAFT and report.progress_text == "冬季停工，设备检修"
 
     def test_negative_amount_is_refused_with_a_chinese_message(self, client, reporter_a, listed_a):
         client.force_login(reporter_a)
         report = first_save(client, listed_a)
-        response = client.post(month_url(), {**card_data(report, investment_this_month="-3"), "action": "save"})
-        assert "大于或等于0" in response.content.decode() or "不能为负数" in response.content.decode()
+        response = client.post(save_url(listed_a), card_data(report, investment_this_month="-3"))
+        assert "不能为负数" in response.content.decode()
+        report.refresh_from_db()
+        assert report.investment_this_month is None
 
     def test_autosave(self, client, reporter_a, reporter_b, listed_a):
         client.force_login(reporter_a)
@@ -223,7 +239,7 @@ def test_photos_are_served_only_to_those_who_may_see_the_report(client, reporter
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     with Image.open(io.BytesIO(b"".join(response.streaming_content))) as image:
         assert max(image.size) <= 320
-    assert thumb in client.get(month_url()).content.decode()
+    assert thumb in client.get(reverse("dispatch:card", args=[2026, 11, listed_a.pk])).content.decode()
     assert client.get(reverse("dispatch:photo_file", args=[photo.pk, "other"])).status_code == 404
     client.force_login(reporter_b)
     assert client.get(thumb).status_code == 404

@@ -1,0 +1,279 @@
+"""The unit month fill-in page: compact rows a page at a time, each card opened and saved on its own,
+numbers read as typed or refused at the field, and the month submitted after a confirmation."""
+
+import datetime
+import io
+import json
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from PIL import Image
+
+from dispatch import services
+from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus
+from tests.dispatch.conftest import fill, plan, put_on_annual_list
+from tests.dispatch.test_views import card_data
+from tests.factories import ProjectFactory
+
+NOW = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def month_url(**query):
+    url = reverse("dispatch:fill_month", args=[2026, 11])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def card_url(project):
+    return reverse("dispatch:card", args=[2026, 11, project.pk])
+
+
+def save_url(project):
+    return reverse("dispatch:card_save", args=[2026, 11, project.pk])
+
+
+def submit_url():
+    return reverse("dispatch:submit_month", args=[2026, 11])
+
+
+def listed(unit, user, name=None):
+    project = ProjectFactory(responsible_unit=unit, **({"name": name} if name else {}))
+    put_on_annual_list(project, user)
+    plan(project, user)
+    return project
+
+
+def saved(project, user, **values):
+    period = services.period_get_or_create(year=2026, month=11)
+    report = services.report_get_or_create(period=period, project=project, acting_user=user)
+    return fill(report, user, **values)
+
+
+class TestCard:
+    def test_card_opens_in_its_row_and_writes_nothing(self, client, reporter_a, listed_a):
+        client.force_login(reporter_a)
+        response = client.get(card_url(listed_a), headers={"HX-Request": "true"})
+        body = response.content.decode()
+        assert response.status_code == 200 and "<html" not in body
+        assert f'id="card-{listed_a.pk}"' in body and "已保存的数字" in body
+        assert "此卡片保存后即可上传进展照片" in body
+        assert not MonthlyReport.objects.exists()
+        # Without htmx the card is a page of its own.
+        assert "<html" in client.get(card_url(listed_a)).content.decode()
+
+    def test_another_units_card_is_404(self, client, reporter_a, listed_b):
+        client.force_login(reporter_a)
+        assert client.get(card_url(listed_b)).status_code == 404
+
+    def test_a_project_that_does_not_report_has_no_card(self, client, reporter_a, project_a):
+        client.force_login(reporter_a)
+        assert client.get(card_url(project_a)).status_code == 404
+
+
+class TestNumbers:
+    def test_letters_are_refused_at_the_field_and_nothing_is_saved(self, client, reporter_a, drc, listed_a):
+        report = saved(listed_a, reporter_a, investment_this_month=Decimal("100"))
+        client.force_login(reporter_a)
+        version = report.version
+        response = client.post(save_url(listed_a), card_data(report, investment_this_month="12abc"))
+        body = response.content.decode()
+        assert 'data-saved="1"' not in body and "未保存" in body
+        errors = json.loads(response.context["field_errors"])
+        assert errors == {f"p{listed_a.pk}-investment_this_month": ["“12abc”不是数字。"]}
+        report.refresh_from_db()
+        assert report.investment_this_month == Decimal("100") and report.version == version
+
+    def test_full_width_digits_are_read(self, client, reporter_a, listed_a):
+        report = saved(listed_a, reporter_a)
+        client.force_login(reporter_a)
+        response = client.post(save_url(listed_a), card_data(report, investment_this_month="１２．５"))
+        assert 'data-saved="1"' in response.content.decode()
+        report.refresh_from_db()
+        assert report.investment_this_month == Decimal("12.5")
+
+    def test_a_full_width_decimal_comma_is_refused(self, client, reporter_a, listed_a):
+        report = saved(listed_a, reporter_a)
+        client.force_login(reporter_a)
+        response = client.post(save_url(listed_a), card_data(report, investment_this_month="１２，５"))
+        errors = json.loads(response.context["field_errors"])
+        assert "“１２，５”不是数字" in errors[f"p{listed_a.pk}-investment_this_month"][0]
+        report.refresh_from_db()
+        assert report.investment_this_month == Decimal("100")
+
+    def test_a_negative_amount_is_never_counted(self, client, reporter_a, listed_a):
+        report = saved(listed_a, reporter_a, investment_this_month=Decimal("100"))
+        client.force_login(reporter_a)
+        before = client.post(save_url(listed_a), card_data(report, investment_this_month="100")).context["figures"]
+        response = client.post(save_url(listed_a), card_data(report, investment_this_month="-100"))
+        errors = json.loads(response.context["field_errors"])
+        assert errors[f"p{listed_a.pk}-investment_this_month"] == ["金额不能为负数。"]
+        assert response.context["figures"].cumulative == before.cumulative
+        assert "已保存的数字" in response.content.decode()
+        report.refresh_from_db()
+        assert report.investment_this_month == Decimal("100")
+
+
+class TestList:
+    def test_filters_and_search(self, client, reporter_a, drc, town_a):
+        unfilled = listed(town_a, drc, "梁家墩镇未填项目")
+        draft = listed(town_a, drc, "梁家墩镇草稿项目")
+        troubled = listed(town_a, drc, "梁家墩镇有问题项目")
+        sent = listed(town_a, drc, "梁家墩镇已报送项目")
+        saved(draft, reporter_a)
+        report = saved(troubled, reporter_a)
+        services.report_save_draft(
+            report=report,
+            data={},
+            problems=[{"category": "land", "description": "用地指标未落实"}],
+            acting_user=reporter_a,
+        )
+        services.report_submit(report=saved(sent, reporter_a), acting_user=reporter_a, now=NOW)
+        client.force_login(reporter_a)
+
+        def names(**query):
+            body = client.get(month_url(**query)).content.decode()
+            return {p.name for p in (unfilled, draft, troubled, sent) if p.name in body}
+
+        assert names() == {unfilled.name, draft.name, troubled.name, sent.name}
+        assert names(show="unfilled") == {unfilled.name}
+        assert names(show="draft") == {draft.name, troubled.name}
+        assert names(show="problems") == {troubled.name}
+        assert client.get(month_url(show="problems")).content.decode().count('<span class="badge bad">有问题') == 1
+        assert names(show="sent") == {sent.name}
+        assert names(q="草稿") == {draft.name}
+        assert not MonthlyReport.objects.filter(project=unfilled).exists()
+
+    def test_rows_are_paginated(self, client, reporter_a, drc, town_a, settings):
+        from dispatch import views
+
+        for _ in range(3):
+            listed(town_a, drc)
+        client.force_login(reporter_a)
+        original = views.PAGE_SIZE
+        views.PAGE_SIZE = 2
+        try:
+            first = client.get(month_url()).context["rows"]
+            second = client.get(month_url(page=2)).context["rows"]
+        finally:
+            views.PAGE_SIZE = original
+        assert len(first) == 2 and len(second) == 1
+
+    def test_query_count_does_not_grow_with_projects(self, client, reporter_a, drc, town_a):
+        def add(count):
+            for index in range(count):
+                project = listed(town_a, drc)
+                if index % 2:
+                    saved(project, reporter_a)
+
+        add(3)
+        client.force_login(reporter_a)
+        client.get(month_url())  # session and caches warmed
+        with CaptureQueriesContext(connection) as few:
+            assert client.get(month_url()).status_code == 200
+        add(9)
+        with CaptureQueriesContext(connection) as many:
+            response = client.get(month_url())
+        assert len(response.context["rows"]) == 12
+        assert len(many.captured_queries) == len(few.captured_queries)
+
+
+class TestSubmit:
+    def test_confirmation_lists_incomplete_projects_and_writes_nothing(self, client, reporter_a, drc, town_a):
+        complete = [listed(town_a, drc, f"梁家墩镇完整项目{i}") for i in range(2)]
+        lacking = listed(town_a, drc, "梁家墩镇缺进展项目")
+        never = listed(town_a, drc, "梁家墩镇未填项目")
+        for project in complete:
+            saved(project, reporter_a)
+        saved(lacking, reporter_a, progress_text="")
+        client.force_login(reporter_a)
+        versions = dict(MonthlyReport.objects.values_list("pk", "version"))
+        body = client.get(submit_url()).content.decode()
+        assert "将报送 2 个项目。</strong>以下 2 个项目尚未填完，不会报送：" in body
+        assert (lacking.name in body and "请填写形象进度" in body) or "形象进度" in body
+        assert never.name in body and "尚未填报" in body
+        assert dict(MonthlyReport.objects.values_list("pk", "version")) == versions
+        assert not MonthlyReport.objects.filter(project=never).exists()
+
+    def test_post_submits_every_complete_report_as_stored(self, client, reporter_a, drc, town_a):
+        complete = [listed(town_a, drc) for _ in range(2)]
+        lacking = listed(town_a, drc)
+        for project in complete:
+            saved(project, reporter_a)
+        saved(lacking, reporter_a, progress_text="")
+        client.force_login(reporter_a)
+        # What a page might post is not read: the server sends what it has.
+        typed = card_data(MonthlyReport(project_id=lacking.pk, version=1), progress_text="页面上的内容")
+        response = client.post(submit_url(), typed, follow=True)
+        assert "已报送 2 个项目的月度进展" in response.content.decode()
+        statuses = dict(MonthlyReport.objects.values_list("project_id", "status"))
+        assert statuses == {
+            complete[0].pk: ReportStatus.SUBMITTED,
+            complete[1].pk: ReportStatus.SUBMITTED,
+            lacking.pk: ReportStatus.DRAFT,
+        }
+        assert MonthlyReport.objects.get(project=lacking).progress_text == ""
+
+    def test_another_units_reporter_submits_only_their_own(self, client, reporter_a, reporter_b, listed_a):
+        saved(listed_a, reporter_a)
+        client.force_login(reporter_b)
+        client.post(submit_url(), {"unit": listed_a.responsible_unit_id})
+        assert MonthlyReport.objects.get().status == ReportStatus.DRAFT
+
+    def test_confirmation_query_count_does_not_grow(self, client, reporter_a, drc, town_a):
+        def add(count):
+            for _ in range(count):
+                saved(listed(town_a, drc), reporter_a)
+
+        add(3)
+        client.force_login(reporter_a)
+        client.get(submit_url())
+        with CaptureQueriesContext(connection) as few:
+            client.get(submit_url())
+        add(9)
+        with CaptureQueriesContext(connection) as many:
+            response = client.get(submit_url())
+        assert len(response.context["complete"]) == 12
+        assert len(many.captured_queries) == len(few.captured_queries)
+
+
+class TestPhotos:
+    def image(self):
+        buffer = io.BytesIO()
+        Image.new("RGB", (400, 300), "navy").save(buffer, "JPEG")
+        buffer.seek(0)
+        buffer.name = "site.jpg"
+        return buffer
+
+    def test_upload_and_delete_answer_the_cards_photo_block(self, client, reporter_a, listed_a):
+        report = saved(listed_a, reporter_a)
+        client.force_login(reporter_a)
+        url = reverse("dispatch:photo_upload", args=[report.pk])
+        hx = {"HX-Request": "true"}
+        response = client.post(url, {f"photo{report.pk}-image": self.image()}, headers=hx)
+        body = response.content.decode()
+        photo = report.photos.get()
+        assert response.status_code == 200 and f'id="photos-{listed_a.pk}"' in body
+        assert reverse("dispatch:photo_file", args=[photo.pk, "thumb"]) in body
+        fake = io.BytesIO(b"%PDF-1.4 not an image")
+        fake.name = "x.jpg"
+        body = client.post(url, {f"photo{report.pk}-image": fake}, headers=hx).content.decode()
+        assert "photo-errors" in body and "不是图片" in body
+        response = client.post(reverse("dispatch:photo_delete", args=[photo.pk]), headers=hx)
+        assert response.status_code == 200 and not report.photos.exists()
+
+    def test_first_save_sends_the_photo_form(self, client, reporter_a, listed_a):
+        client.force_login(reporter_a)
+        body = client.post(save_url(listed_a), card_data(MonthlyReport(project_id=listed_a.pk))).content.decode()
+        report = MonthlyReport.objects.get()
+        assert "data-photos" in body and f"photo{report.pk}-image" in body
