@@ -446,7 +446,8 @@ def review_queue(request, year, month):
     unit_pk = request.GET.get("unit", "")
     if unit_pk.isdigit():
         qs = qs.filter(unit_id=int(unit_pk))
-    status = request.GET.get("status", "")
+    # The queue opens on what waits for review; "all" shows every report of the month.
+    status = request.GET.get("status") or "awaiting"
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
     elif status == "awaiting":

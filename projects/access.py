@@ -260,6 +260,11 @@ def leaders() -> QuerySet:
     return users_with_role(roles.LEADER)
 
 
+def unit_reporters(unit) -> QuerySet:
+    """The reporters of one unit: who is told when DRC returns the unit's report."""
+    return users_with_role(roles.REPORTER).filter(unit=unit)
+
+
 def drc_reviewers() -> QuerySet:
     return users_with_role(roles.DRC)
 
