@@ -483,6 +483,7 @@ def review_queue(request, year, month):
             "prev": (prev_month.year, prev_month.month),
             "next": (next_month.year, next_month.month),
             "completeness": _unit_completeness_for(request.user, period),
+            "key_changes": selectors.key_figure_changes(request.user, period),
         },
     )
 
