@@ -103,6 +103,11 @@ def reports_for_unit_month(*, period: ReportingPeriod, unit: Unit) -> list[Month
     return _reports_of(period, projects)
 
 
+def reports_of(period: ReportingPeriod, projects: list[Project]) -> list[MonthlyReport]:
+    """The period's report of each project, an unsaved one where none is saved yet: one query."""
+    return _reports_of(period, projects)
+
+
 def _reports_of(period: ReportingPeriod, projects: list[Project]) -> list[MonthlyReport]:
     existing = {r.project_id: r for r in MonthlyReport.objects.filter(in_period(period), project__in=projects)}
     result = []

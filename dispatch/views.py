@@ -43,6 +43,9 @@ def _today_period_args():
 @login_required
 def month_home(request):
     year, month = _today_period_args()
+    if access.may_be_assigned_leader(request.user) and not access.may_review_reports(request.user):
+        # Leaders read their projects' month; they review nothing.
+        return redirect("dispatch:month_overview", year=year, month=month)
     if access.may_review_reports(request.user) or access.may_see_all_units(request.user):
         return redirect("dispatch:review_queue", year=year, month=month)
     if request.user.unit_id:
