@@ -78,6 +78,14 @@ class ProjectForm(forms.ModelForm):
         self.fields["opening_cumulative_investment"].required = False
         if not self.instance.pk:
             del self.fields["change_reason"]  # a new project has no figure to change
+        else:
+            self.fields["change_reason"].widget.attrs.update(
+                {"data-reason-for": "total_investment", "data-saved": str(self.instance.total_investment)}
+            )
+            order = list(self.fields)
+            order.remove("change_reason")
+            order.insert(order.index("total_investment") + 1, "change_reason")
+            self.order_fields(order)
         if not access.may_act_for_any_unit(user):
             # A unit's own staff keep projects in their own unit.
             self.fields["responsible_unit"].queryset = Unit.objects.filter(pk=user.unit_id)
@@ -122,6 +130,12 @@ class YearPlanForm(forms.Form):
         from .models import ProjectYearPlan
 
         self.current_target = current_target
+        if current_target is None:
+            del self.fields["change_reason"]  # a new plan has no target to change
+        else:
+            self.fields["change_reason"].widget.attrs.update(
+                {"data-reason-for": "annual_target", "data-saved": str(current_target)}
+            )
 
         for name in MONTH_FIELDS:
             model_field = ProjectYearPlan._meta.get_field(name)

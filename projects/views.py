@@ -169,7 +169,7 @@ def year_plan_edit(request, pk, year):
                 planned_start_date=form.cleaned_data["planned_start_date"],
                 fund_items=items,
                 acting_user=request.user,
-                reason=form.cleaned_data["change_reason"],
+                reason=form.cleaned_data.get("change_reason", ""),
             )
         except ValidationError as error:
             apply_validation_error(form, error)

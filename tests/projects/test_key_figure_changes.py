@@ -109,3 +109,16 @@ class TestChangeReason:
         services.project_update(project=project_b, acting_user=reporter_b, total_investment=D("7000"), reason="调整")
         with django_assert_max_num_queries(len(few.captured_queries)):
             client.get(url)
+
+
+def test_reason_field_sits_by_its_figure_and_only_when_there_is_one_to_change(client, project_a, reporter_a, drc):
+    client.force_login(reporter_a)
+    form = client.get(reverse("projects:project_edit", args=[project_a.pk])).context["form"]
+    names = list(form.fields)
+    assert names[names.index("total_investment") + 1] == "change_reason"
+    assert form.fields["change_reason"].widget.attrs["data-reason-for"] == "total_investment"
+    assert "change_reason" not in client.get(reverse("projects:project_create")).context["form"].fields
+    plan_url = reverse("projects:year_plan_edit", args=[project_a.pk, 2026])
+    assert "change_reason" not in client.get(plan_url).context["form"].fields  # a new plan: nothing to change
+    plan(project_a, drc, target="1200")
+    assert "change_reason" in client.get(plan_url).context["form"].fields
