@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,12 +14,13 @@ from notifications.services import notify, unit_addresses, unit_users
 from projects import access
 from projects.models import Unit
 
-from .models import MonthlyReport, ReportingPeriod
+from .models import MonthlyReport, ReportingPeriod, ReportStatus
 from .selectors import expected_projects
 from .services import period_get_or_create
 
 # How far back the overdue job looks for a deadline it has not yet reported (catching up after downtime).
 OVERDUE_CATCH_UP_DAYS = 10
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -169,3 +170,46 @@ def overdue_notices(as_of: datetime.date) -> int:
             )
             created += notice is not None
     return created
+
+
+@register_job("review_digest", hour=17, minute=30)
+def review_digest(as_of: datetime.date) -> int:
+    """Once a day, tell each DRC reviewer how many reports wait for review, with a link to the awaiting queue.
+
+    One digest a day rather than a notice per submission: a deadline day brings hundreds of reports.
+    Counts what waits at the time it runs and what was sent that day; nothing waiting, nothing sent.
+    """
+    awaiting = (
+        MonthlyReport.objects.filter(status__in=[ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED])
+        .values("period__year", "period__month")
+        .annotate(
+            waiting=Count("id"),
+            today=Count(
+                "id", filter=Q(submitted_at__gte=_start_of(as_of), submitted_at__lt=_start_of(as_of + ONE_DAY))
+            ),
+        )
+        .order_by("period__year", "period__month")
+    )
+    rows = list(awaiting)
+    if not rows:
+        return 0
+    total = sum(row["waiting"] for row in rows)
+    today = sum(row["today"] for row in rows)
+    lines = [
+        f"· {row['period__year']}年{row['period__month']}月：{row['waiting']}份（今日报送{row['today']}份）"
+        for row in rows
+    ]
+    latest = rows[-1]
+    link = reverse("dispatch:review_queue", args=[latest["period__year"], latest["period__month"]]) + "?status=awaiting"
+    drc = list(access.drc_reviewers())
+    notice = notify(
+        kind="review_digest",
+        object_key="district",
+        period_key=as_of.isoformat(),
+        title=f"【待审核】今日有{total}份月报待审核",
+        body=f"截至{as_of:%Y年%m月%d日}，共有{total}份月报待审核，其中今日报送{today}份：\n" + "\n".join(lines),
+        users=drc,
+        emails=[u.email for u in drc if u.email],
+        link=link,
+    )
+    return notice is not None

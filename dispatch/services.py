@@ -318,9 +318,39 @@ def report_check_complete(report: MonthlyReport, today: datetime.date, figures=N
     return errors
 
 
-def _record(report, action, acting_user, now, reason=""):
-    save_with_history(
-        ReviewAction(report=report, action=action, reason=reason, acting_user=acting_user, created_at=now), acting_user
+def _record(report, action, acting_user, now, reason="") -> ReviewAction:
+    record = ReviewAction(report=report, action=action, reason=reason, acting_user=acting_user, created_at=now)
+    save_with_history(record, acting_user)
+    return record
+
+
+def _notify_unit_of_return(report: MonthlyReport, record: ReviewAction) -> None:
+    """Tell the unit's reporters (in-app and email) that DRC sent a report back, with the reason and where to fix it.
+
+    Keyed by the review action, so each return or reopening is told once, however often the task runs.
+    """
+    from django.urls import reverse
+
+    from notifications.services import notify, unit_addresses
+
+    unit = report.unit
+    reporters = list(access.unit_reporters(unit))
+    period = report.period
+    reopened = record.action == ReviewAction.Action.REOPEN
+    verb = "重新打开并退回" if reopened else "退回"
+    notify(
+        kind="report_reopened" if reopened else "report_returned",
+        object_key=f"report:{report.pk}",
+        period_key=f"action:{record.pk}",
+        title=f"【月报{verb}】{report.project.name}（{period.label}）",
+        body=(
+            f"{unit.name}：{report.project.name}{period.label}的月报已被区发展改革局{verb}，请修改后重新报送。\n"
+            f"原因：{record.reason}"
+        ),
+        users=reporters,
+        emails=[*unit_addresses(unit), *(u.email for u in reporters if u.email)],
+        unit=unit,
+        link=reverse("dispatch:fill_month", args=[period.year, period.month]) + f"#card-{report.project_id}",
     )
 
 
@@ -392,7 +422,8 @@ def report_return(*, report: MonthlyReport, reason: str, acting_user, now=None) 
         report.status = ReportStatus.RETURNED
         report.return_reason = reason
         save_with_history(report, acting_user)
-        _record(report, ReviewAction.Action.RETURN, acting_user, now, reason)
+        record = _record(report, ReviewAction.Action.RETURN, acting_user, now, reason)
+        transaction.on_commit(lambda: _notify_unit_of_return(report, record))
     return report
 
 
@@ -449,7 +480,8 @@ def report_reopen(*, report: MonthlyReport, reason: str, acting_user, now=None) 
         report.status = ReportStatus.RETURNED
         report.return_reason = reason
         save_with_history(report, acting_user)
-        _record(report, ReviewAction.Action.REOPEN, acting_user, now, reason)
+        record = _record(report, ReviewAction.Action.REOPEN, acting_user, now, reason)
+        transaction.on_commit(lambda: _notify_unit_of_return(report, record))
     return report
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_excel
+from . import views, views_excel, views_overview
 
 app_name = "dispatch"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("reports/<int:pk>/verify/", views.report_verify, name="report_verify"),
     path("verifications/<int:pk>/record/", views.verification_record_view, name="verification_record"),
     path("<int:year>/<int:month>/review/", views.review_queue, name="review_queue"),
+    path("<int:year>/<int:month>/overview/", views_overview.month_overview, name="month_overview"),
+    path("projects/<int:pk>/months/", views_overview.project_months, name="project_months"),
     path("completeness/", views.completeness_grid, name="completeness"),
     path("periods/", views.period_list, name="periods"),
     path("periods/<int:year>/<int:month>/", views.period_edit, name="period_edit"),

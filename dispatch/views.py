@@ -44,6 +44,9 @@ def _today_period_args():
 @login_required
 def month_home(request):
     year, month = _today_period_args()
+    if access.may_be_assigned_leader(request.user) and not access.may_review_reports(request.user):
+        # Leaders read their projects' month; they review nothing.
+        return redirect("dispatch:month_overview", year=year, month=month)
     if access.may_review_reports(request.user) or access.may_see_all_units(request.user):
         return redirect("dispatch:review_queue", year=year, month=month)
     if request.user.unit_id:
@@ -528,7 +531,8 @@ def review_queue(request, year, month):
     unit_pk = request.GET.get("unit", "")
     if unit_pk.isdigit():
         qs = qs.filter(unit_id=int(unit_pk))
-    status = request.GET.get("status", "")
+    # The queue opens on what waits for review; "all" shows every report of the month.
+    status = request.GET.get("status") or "awaiting"
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
     elif status == "awaiting":
@@ -564,6 +568,7 @@ def review_queue(request, year, month):
             "prev": (prev_month.year, prev_month.month),
             "next": (next_month.year, next_month.month),
             "completeness": _unit_completeness_for(request.user, period),
+            "key_changes": selectors.key_figure_changes(request.user, period),
         },
     )
 

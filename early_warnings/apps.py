@@ -42,10 +42,14 @@ class EarlyWarningsConfig(AppConfig):
     verbose_name = _("Problem ledger and warnings")
 
     def ready(self):
+        from dispatch.project_flags import register_project_flags
         from dispatch.submit_handlers import on_report_submitted
 
         from .ledger import take_over_reported_problems
+        from .selectors import open_warning_flags
 
         # Problems raised in a submitted monthly report land in the ledger (seed 000 §1.2).
         post_migrate.connect(_ensure_warning_settings, sender=self)
         on_report_submitted(take_over_reported_problems)
+        # Open warnings show on dispatch's monthly overview.
+        register_project_flags(open_warning_flags)

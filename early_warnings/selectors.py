@@ -142,3 +142,13 @@ def settings_history() -> list[HistoryEvent]:
 def warning_history(warning: ProjectWarning) -> list[HistoryEvent]:
     """Every change of one warning (issued, continued, measures, escalation, resolution), newest first."""
     return history_events([ProjectWarning.history.filter(id=warning.pk)], hidden={"project"})
+
+
+def open_warning_flags(project_ids: list[int]) -> dict[int, list[str]]:
+    """The open (not resolved) warnings of the projects, as short labels like “红色预警（整改中）”: one query."""
+    result: dict[int, list[str]] = {}
+    warnings = ProjectWarning.objects.filter(project_id__in=project_ids).exclude(status=ProjectWarning.Status.RESOLVED)
+    for warning in warnings.order_by("project_id", "id"):
+        label = f"{warning.get_colour_display()}预警（{warning.get_status_display()}）"
+        result.setdefault(warning.project_id, []).append(label)
+    return result

@@ -343,7 +343,27 @@ def warning_state_measures(*, warning: ProjectWarning, measures: str, acting_use
         warning.measures_by = acting_user
         warning.status = ProjectWarning.Status.RECTIFYING
         save_with_history(warning, acting_user)
+    transaction.on_commit(lambda: _notify_drc_of_measures(warning))
     return warning
+
+
+def _notify_drc_of_measures(warning: ProjectWarning) -> None:
+    """DRC reviewers learn that a unit stated its measures, so they can check them and resolve the warning."""
+    from notifications.services import notify
+
+    drc = list(access.drc_reviewers())
+    project = warning.project
+    notify(
+        kind="warning_measures",
+        object_key=f"warning:{warning.pk}",
+        period_key=warning.measures_at.isoformat(),
+        title=f"【整改措施】{project.name}（{warning.get_colour_display()}预警）",
+        body=f"{project.responsible_unit.name}已填报{project.name}{warning.get_colour_display()}预警的整改措施：\n{warning.measures}",
+        users=drc,
+        emails=[u.email for u in drc if u.email],
+        unit=project.responsible_unit,
+        link=f"/warnings/{warning.pk}/",
+    )
 
 
 def warning_resolve(*, warning: ProjectWarning, resolution: str, acting_user, now=None) -> ProjectWarning:

@@ -185,6 +185,11 @@ def may_be_assigned_leader(user) -> bool:
     return user is not None and has_role(user, roles.LEADER)
 
 
+def may_read_monthly_overview(user) -> bool:
+    """The read-only monthly overview of projects: leaders (their own projects first) and whoever reads every unit."""
+    return is_leader(user) or may_see_all_units(user)
+
+
 def may_see_holiday_notice(user) -> bool:
     return is_administrator(user)
 
@@ -258,6 +263,11 @@ def users_with_role(role: str) -> QuerySet:
 
 def leaders() -> QuerySet:
     return users_with_role(roles.LEADER)
+
+
+def unit_reporters(unit) -> QuerySet:
+    """The reporters of one unit: who is told when DRC returns the unit's report."""
+    return users_with_role(roles.REPORTER).filter(unit=unit)
 
 
 def drc_reviewers() -> QuerySet:

@@ -612,7 +612,9 @@ def _write_row(item: _PlannedRow, acting_user, result: ImportResult) -> None:
                 )
                 result.created += 1
             else:
-                services.project_update(project=item.project, acting_user=acting_user, **item.changes)
+                services.project_update(
+                    project=item.project, acting_user=acting_user, reason=IMPORT_REASON, **item.changes
+                )
                 result.updated += 1
     except ValidationError as error:
         result.errors.extend(row_errors(item.row, error, FIELD_COLUMNS))

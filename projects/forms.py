@@ -93,7 +93,17 @@ def leaders_queryset():
     return access.leaders().order_by("username")
 
 
+CHANGE_REASON_HELP = _("Required when the figure above changes; kept in the project's history.")
+
+
 class ProjectForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("reason for changing the total investment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=CHANGE_REASON_HELP,
+    )
+
     class Meta:
         model = Project
         fields = PROJECT_FIELDS
@@ -110,6 +120,16 @@ class ProjectForm(forms.ModelForm):
         self.fields["competent_department"].queryset = Unit.objects.filter(unit_type=UnitType.DEPARTMENT)
         self.fields["total_investment"].widget.attrs.update({"step": "0.01", "min": "0"})
         self.fields["opening_cumulative_investment"].required = False
+        if not self.instance.pk:
+            del self.fields["change_reason"]  # a new project has no figure to change
+        else:
+            self.fields["change_reason"].widget.attrs.update(
+                {"data-reason-for": "total_investment", "data-saved": str(self.instance.total_investment)}
+            )
+            order = list(self.fields)
+            order.remove("change_reason")
+            order.insert(order.index("total_investment") + 1, "change_reason")
+            self.order_fields(order)
         if not access.may_act_for_any_unit(user):
             # A unit's own staff keep projects in their own unit.
             self.fields["responsible_unit"].queryset = Unit.objects.filter(pk=user.unit_id)
@@ -125,6 +145,10 @@ class ProjectForm(forms.ModelForm):
         start, end = data.get("start_year"), data.get("end_year")
         if start and end and end < start:
             self.add_error("end_year", _("The end year cannot be before the start year."))
+        total = data.get("total_investment")
+        changed = self.instance.pk and total is not None and total != self.initial.get("total_investment")
+        if changed and not (data.get("change_reason") or "").strip():
+            self.add_error("change_reason", _("Please state why the total investment changes."))
         return data
 
 
@@ -137,10 +161,25 @@ class YearPlanForm(forms.Form):
     annual_target = forms.DecimalField(
         label=_("annual investment target (10k yuan)"), max_digits=14, decimal_places=2, min_value=0
     )
+    change_reason = forms.CharField(
+        label=_("reason for changing the annual target"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=CHANGE_REASON_HELP,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_target=None, **kwargs):
+        """`current_target`: the saved plan's annual target (None for a new plan): changing it needs a reason."""
         super().__init__(*args, **kwargs)
         from .models import ProjectYearPlan
+
+        self.current_target = current_target
+        if current_target is None:
+            del self.fields["change_reason"]  # a new plan has no target to change
+        else:
+            self.fields["change_reason"].widget.attrs.update(
+                {"data-reason-for": "annual_target", "data-saved": str(current_target)}
+            )
 
         for name in MONTH_FIELDS:
             model_field = ProjectYearPlan._meta.get_field(name)
@@ -165,6 +204,9 @@ class YearPlanForm(forms.Form):
                     )
                     % {"total": total, "target": target}
                 )
+        changed = self.current_target is not None and target is not None and target != self.current_target
+        if changed and not (data.get("change_reason") or "").strip():
+            self.add_error("change_reason", _("Please state why the annual target changes."))
         return data
 
 

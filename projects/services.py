@@ -93,8 +93,13 @@ def project_create(*, acting_user, today: datetime.date | None = None, **fields)
     return project
 
 
-def project_update(*, project: Project, acting_user, today: datetime.date | None = None, **fields) -> Project:
+def project_update(
+    *, project: Project, acting_user, today: datetime.date | None = None, reason: str = "", **fields
+) -> Project:
     """Change a project's fields.
+
+    A change of the total investment (总投资), a key figure DRC watches, needs a reason; it is kept on
+    the history row and listed in DRC's review queue (本月关键数据变更).
 
     Seed 001 §3: the reserve library holds only projects before construction; a
     project that moves to a construction stage leaves it, and the move is kept
@@ -116,8 +121,11 @@ def project_update(*, project: Project, acting_user, today: datetime.date | None
             _check_unit_allowed(acting_user, project.responsible_unit)
         if project.leader_id != old.leader_id:
             _validate_leader(project.leader)
+        reason = (reason or "").strip()
+        if project.total_investment != old.total_investment and not reason:
+            raise ValidationError({"change_reason": _("Please state why the total investment changes.")})
         project.full_clean()
-        save_with_history(project, acting_user)
+        save_with_history(project, acting_user, reason=reason)
         if project.responsible_unit_id != old.responsible_unit_id:
             revoke_unit_permissions(project, old.responsible_unit)
             grant_unit_permissions(project, project.responsible_unit)
@@ -266,8 +274,11 @@ def year_plan_save(
     planned_start_date: datetime.date | None,
     fund_items: list[dict],
     acting_user,
+    reason: str = "",
 ) -> ProjectYearPlan:
     """Save the three lists of one project and year.
+
+    Changing a saved plan's annual target (年度计划投资), a key figure, needs a reason, kept on the history row.
 
     The twelve monthly amounts must sum to the annual target (DESIGN §2.2); fund
     items are replaced by the given list (each: fund_type, amount, performance_targets).
@@ -277,6 +288,9 @@ def year_plan_save(
     plan = ProjectYearPlan.objects.filter(project=project, year=year).first() or ProjectYearPlan(
         project=project, year=year
     )
+    reason = (reason or "").strip()
+    if plan.pk and plan.annual_target != annual_target and not reason:
+        raise ValidationError({"change_reason": _("Please state why the annual target changes.")})
     plan.annual_target = annual_target
     plan.planned_start_date = planned_start_date
     for field, amount in zip(MONTH_FIELDS, monthly, strict=True):
@@ -307,7 +321,7 @@ def year_plan_save(
             raise ValidationError(_("Policy fund item %(index)s: unknown fund type.") % {"index": index})
         items.append(item)
     with transaction.atomic():
-        save_with_history(plan, acting_user)
+        save_with_history(plan, acting_user, reason=reason)
         # Update the existing items in place so the history shows changes, not churn.
         existing = list(plan.fund_items.order_by("id"))
         for old, item in zip(existing, items, strict=False):

@@ -132,7 +132,9 @@ def project_edit(request, pk):
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_update(project=project, acting_user=request.user, **form.cleaned_data)
+            fields = dict(form.cleaned_data)
+            reason = fields.pop("change_reason", "")
+            services.project_update(project=project, acting_user=request.user, reason=reason, **fields)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -155,7 +157,7 @@ def year_plan_edit(request, pk, year):
             {"fund_type": i.fund_type, "amount": i.amount, "performance_targets": i.performance_targets}
             for i in plan.fund_items.order_by("id")
         ]
-    form = YearPlanForm(request.POST or None, initial=initial)
+    form = YearPlanForm(request.POST or None, initial=initial, current_target=plan.annual_target if plan else None)
     formset = FundItemFormSet(request.POST or None, initial=fund_initial, prefix="funds")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         items = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -168,6 +170,7 @@ def year_plan_edit(request, pk, year):
                 planned_start_date=form.cleaned_data["planned_start_date"],
                 fund_items=items,
                 acting_user=request.user,
+                reason=form.cleaned_data.get("change_reason", ""),
             )
         except ValidationError as error:
             apply_validation_error(form, error)

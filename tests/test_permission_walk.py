@@ -62,6 +62,7 @@ OBJECT_URLS = {
     "dispatch:report_review",
     "dispatch:report_verify",
     "dispatch:verification_record",
+    "dispatch:project_months",
     "exports:job",
     "exports:job_download",
     "notifications:open",
@@ -194,6 +195,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dispatch:report_verify": {"pk": item["report"].pk},
         "dispatch:verification_record": {"pk": item["verification"].pk},
         "dispatch:review_queue": {"year": 2026, "month": 11},
+        "dispatch:month_overview": {"year": 2026, "month": 11},
+        "dispatch:project_months": {"pk": item["project"].pk},
         "dispatch:period_edit": {"year": 2026, "month": 11},
         "dispatch:unit_workbook": {"year": 2026, "month": 11},
         "dispatch:unit_workbook_upload": {"year": 2026, "month": 11},
@@ -271,6 +274,8 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {403, 404} if role in readers else {200}
     if name == "dispatch:period_edit":
         return {200} if role in reviewers else {403}
+    if name == "dispatch:month_overview":
+        return {403} if role == "reporter_a" else {200}
     if name == "dispatch:card":
         # A card is opened by those who may change its project: the unit's own staff, DRC and administrators.
         return {200} if role in ("reporter_a", "drc", "admin") else {404}

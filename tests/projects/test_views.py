@@ -122,14 +122,14 @@ class TestProjectForms:
 
     def test_edit_shows_in_history(self, client, reporter_a, project_a):
         client.force_login(reporter_a)
-        data = project_form_data(name=project_a.name, total_investment="6200.00")
+        data = project_form_data(name=project_a.name, total_investment="6200.00", change_reason="概算调整")
         response = client.post(reverse("projects:project_edit", args=[project_a.pk]), data)
         assert response.status_code == 302
         history = client.get(reverse("projects:project_history", args=[project_a.pk]))
         body = history.content.decode()
         assert "6,200.00" in body and "5,000.00" in body  # 万元, two decimals and thousands separators
         assert reporter_a.full_name in body
-        assert "总投资" in body
+        assert "总投资" in body and "概算调整" in body
 
     def test_year_plan_form_enforces_the_sum(self, client, reporter_a, project_a):
         client.force_login(reporter_a)
