@@ -350,7 +350,7 @@ def _notify_unit_of_return(report: MonthlyReport, record: ReviewAction) -> None:
         users=reporters,
         emails=[*unit_addresses(unit), *(u.email for u in reporters if u.email)],
         unit=unit,
-        link=reverse("dispatch:fill_month", args=[period.year, period.month]) + f"#card-{report.project_id}",
+        link=reverse("dispatch:fill_month", args=[period.year, period.month]) + f"?show=returned#report-{report.pk}",
     )
 
 

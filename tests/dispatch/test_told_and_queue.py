@@ -34,7 +34,7 @@ class TestUnitToldOfReturn:
             services.report_return(report=report, reason="投资额与统计数据不符", acting_user=drc, now=NOW)
         notice = Notice.objects.get(kind="report_returned")
         assert "投资额与统计数据不符" in notice.body and listed_a.name in notice.title
-        assert notice.link == reverse("dispatch:fill_month", args=[2026, 11]) + f"#card-{listed_a.pk}"
+        assert notice.link == reverse("dispatch:fill_month", args=[2026, 11]) + f"?show=returned#report-{report.pk}"
         assert set(notice.recipients.values_list("user__username", flat=True)) == {"reporter_a"}
         assert any("投资额与统计数据不符" in m.body and m.to == ["wangfang@example.cn"] for m in mail.outbox)
 
