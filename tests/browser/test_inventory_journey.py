@@ -17,7 +17,10 @@ def test_reporter_edits_a_project_and_sees_it_in_the_history(page, reporter_a, p
 
     page.click(f"text={project_a.name}")
     page.click("text=编辑")
+    assert not page.is_visible("#id_change_reason")  # asked for only when the figure changes
     page.fill("#id_total_investment", "6800.50")
+    assert page.is_visible("#id_change_reason")
+    page.fill("#id_change_reason", "初步设计批复调增总投资")
     page.select_option("#id_stage", "completed")
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=修改已保存")
@@ -28,6 +31,7 @@ def test_reporter_edits_a_project_and_sees_it_in_the_history(page, reporter_a, p
     assert "王芳" in history
     assert "5,000.00" in history and "6,800.50" in history
     assert "续建（在建）" in history and "竣工" in history
+    assert "初步设计批复调增总投资" in history
 
     # Another unit's project is not there, even by URL.
     response = page.goto(f"/projects/{project_b.pk}/")
