@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ganzhou_projects.numbers import money
+
 from . import access
 from .models import MONTH_FIELDS, FundType, ListKind, Project, Unit, UnitType
 from .services import PROJECT_FIELDS
@@ -119,7 +121,7 @@ class YearPlanForm(forms.Form):
                         "The twelve monthly amounts add up to %(total)s (10k yuan), "
                         "but the annual target is %(target)s (10k yuan): they must be equal."
                     )
-                    % {"total": total, "target": target}
+                    % {"total": money(total), "target": money(target)}
                 )
         return data
 
