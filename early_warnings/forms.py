@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ganzhou_projects.forms import AppForm
 from projects.forms import offer_projects
 from projects.models import Project
 
@@ -8,7 +9,7 @@ from .models import Colour, WarningSettings
 from .services import SETTINGS_FIELDS
 
 
-class WarningIssueForm(forms.Form):
+class WarningIssueForm(AppForm, forms.Form):
     """DRC issues a warning by hand. The reason is required by the service, which gives the message."""
 
     project = forms.ModelChoiceField(label=_("project"), queryset=Project.objects.none())
@@ -25,7 +26,7 @@ class WarningIssueForm(forms.Form):
         offer_projects(self.fields["project"], projects, preset)
 
 
-class MeasuresForm(forms.Form):
+class MeasuresForm(AppForm, forms.Form):
     measures = forms.CharField(
         label=_("rectification measures"),
         required=False,
@@ -34,7 +35,7 @@ class MeasuresForm(forms.Form):
     )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(AppForm, forms.Form):
     resolution = forms.CharField(
         label=_("resolution"),
         required=False,
@@ -43,7 +44,7 @@ class ResolveForm(forms.Form):
     )
 
 
-class WarningSettingsForm(forms.ModelForm):
+class WarningSettingsForm(AppForm, forms.ModelForm):
     """The thresholds of the monthly rules, for input and its checks only (the model's labels and clean());
     `services.warning_settings_update` writes them. The reason is required by the service."""
 

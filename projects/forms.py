@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ganzhou_projects.forms import EMPTY_LABEL, AppForm
 from ganzhou_projects.numbers import money
 
 from . import access
@@ -44,14 +45,14 @@ def offer_projects(field: forms.ModelChoiceField, projects, preset=None) -> None
         .select_related("responsible_unit")
         .order_by("responsible_unit__sort_order", "responsible_unit__name", "name")
     )
-    field.widget.choices = [("", "---------")] + [(p.pk, f"{p.responsible_unit.name} · {p.name}") for p in listed]
+    field.widget.choices = [("", EMPTY_LABEL)] + [(p.pk, f"{p.responsible_unit.name} · {p.name}") for p in listed]
 
 
 def leaders_queryset():
     return access.leaders().order_by("username")
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(AppForm, forms.ModelForm):
     class Meta:
         model = Project
         fields = PROJECT_FIELDS
@@ -86,7 +87,7 @@ class ProjectForm(forms.ModelForm):
         return data
 
 
-class YearPlanForm(forms.Form):
+class YearPlanForm(AppForm, forms.Form):
     planned_start_date = forms.DateField(
         label=_("planned start or resume date"),
         required=False,
@@ -126,8 +127,8 @@ class YearPlanForm(forms.Form):
         return data
 
 
-class FundItemForm(forms.Form):
-    fund_type = forms.ChoiceField(label=_("fund type"), choices=[("", "---------"), *FundType.choices])
+class FundItemForm(AppForm, forms.Form):
+    fund_type = forms.ChoiceField(label=_("fund type"), choices=[("", EMPTY_LABEL), *FundType.choices])
     amount = forms.DecimalField(label=_("amount (10k yuan)"), max_digits=14, decimal_places=2, min_value=0)
     performance_targets = forms.CharField(label=_("performance targets"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -135,7 +136,7 @@ class FundItemForm(forms.Form):
 FundItemFormSet = forms.formset_factory(FundItemForm, extra=1, can_delete=True)
 
 
-class ListAddForm(forms.Form):
+class ListAddForm(AppForm, forms.Form):
     kind = forms.ChoiceField(label=_("list"), choices=ListKind.choices)
     year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(
@@ -145,7 +146,7 @@ class ListAddForm(forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ListRemoveForm(forms.Form):
+class ListRemoveForm(AppForm, forms.Form):
     quarter = forms.TypedChoiceField(
         label=_("quarter"), coerce=int, choices=[(q, q) for q in range(1, 5)], required=False, empty_value=None
     )
