@@ -66,3 +66,17 @@ def test_make_run_is_the_users_view_with_demo_data_and_a_local_key():
         "$(PY) manage.py collectstatic --noinput",
     ):
         assert line in makefile, line
+
+
+def test_csrf_failure_and_server_error_are_chinese(rf, settings, reporter_a):
+    from django.test import Client
+    from django.views.defaults import bad_request, server_error
+
+    settings.DEBUG = False
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(reporter_a)
+    response = strict.post(reverse("notifications:mark_read"))
+    assert response.status_code == 403
+    assert "<h1>页面已过期</h1>" in response.content.decode()
+    assert "<h1>系统出错</h1>" in server_error(rf.get("/")).content.decode()
+    assert "<h1>请求有误</h1>" in bad_request(rf.get("/"), exception=None).content.decode()
