@@ -25,8 +25,16 @@ system-deps:
 browser-deps:
 	@bash scripts/system_deps.sh --with-browser
 
+# `make run` is the app as users see it (DEBUG off: the app's own 404/403 pages), on plain http with demo
+# data and a key for this machine only. `DEBUG=1 make run` is developer mode.
+run: export DEBUG ?= 0
+run: export ENABLE_DEMO ?= 1
+run: export SECRET_KEY ?= make-run-local-only-not-a-secret
+run: export SESSION_COOKIE_SECURE ?= 0
+run: export CSRF_COOKIE_SECURE ?= 0
 run: system-deps venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py bootstrap_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 

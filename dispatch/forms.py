@@ -3,6 +3,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ganzhou_projects import numbers
+from ganzhou_projects.forms import EMPTY_LABEL, AppForm
 
 from .models import MonthlyReport, ProblemCategory, SiteVerification, SolvingLevel
 from .services import REPORT_FIELDS
@@ -38,7 +39,7 @@ _REPORT_FORM_FIELDS = forms.fields_for_model(
 )
 
 
-class ReportForm(forms.BaseForm):
+class ReportForm(AppForm, forms.BaseForm):
     """What a reporter types for one project and month, and the report's version the card was loaded at
     (services.report_save_draft refuses a stale one). Validation of the whole report is the service's."""
 
@@ -48,21 +49,21 @@ class ReportForm(forms.BaseForm):
         return {name: self.cleaned_data.get(name) for name in REPORT_FIELDS if name in self.cleaned_data}
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(AppForm, forms.Form):
     category = forms.ChoiceField(
-        label=_("category"), choices=[("", "---------"), *ProblemCategory.choices], required=False
+        label=_("category"), choices=[("", EMPTY_LABEL), *ProblemCategory.choices], required=False
     )
     description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     level = forms.ChoiceField(
-        label=_("level that must solve it"), choices=[("", "---------"), *SolvingLevel.choices], required=False
+        label=_("level that must solve it"), choices=[("", EMPTY_LABEL), *SolvingLevel.choices], required=False
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(AppForm, forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class VerificationRecordForm(forms.Form):
+class VerificationRecordForm(AppForm, forms.Form):
     outcome = forms.ChoiceField(
         label=_("outcome"),
         choices=[
@@ -80,7 +81,7 @@ class VerificationRecordForm(forms.Form):
     )
 
 
-class DeadlineForm(forms.Form):
+class DeadlineForm(AppForm, forms.Form):
     deadline = forms.DateTimeField(
         label=_("deadline"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
@@ -89,6 +90,6 @@ class DeadlineForm(forms.Form):
     reason = forms.CharField(label=_("reason for the deadline change"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(AppForm, forms.Form):
     image = forms.FileField(label=_("photo"))
     caption = forms.CharField(label=_("caption"), max_length=200, required=False)

@@ -132,7 +132,9 @@ class MonthlyReport(models.Model):
         validators=[MinValueValidator(ZERO)],
     )
     zero_investment_reason = models.TextField(_("reason for zero investment"), blank=True)
-    over_plan_explanation = models.TextField(_("explanation of figures above plan"), blank=True)
+    over_plan_explanation = models.TextField(
+        _("explanation of figures above the annual plan or the total investment"), blank=True
+    )
     progress_text = models.TextField(_("physical progress"), blank=True)
     progress_percent = models.DecimalField(
         _("physical progress (%)"),
@@ -356,5 +358,3 @@ class SiteVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.get_outcome_display()}"
-
-

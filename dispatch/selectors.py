@@ -210,6 +210,12 @@ class Figures:
         return ((self.plan_to_date - self.year_to_date) / self.plan_to_date * 100).quantize(Decimal("0.1"))
 
     @property
+    def ahead_percent(self) -> Decimal | None:
+        """How far the year's investment is ahead of plan, as a positive figure (a negative lag)."""
+        lag = self.lag_percent
+        return -lag if lag is not None and lag < 0 else None
+
+    @property
     def cumulative_over_total(self) -> bool:
         return self.cumulative > self.total_investment
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ganzhou_projects.audit import delete_with_history, save_with_history, system_actor
+from ganzhou_projects.numbers import money
 from projects import access
 from projects.models import ZERO, Project
 
@@ -305,12 +306,12 @@ def report_check_complete(report: MonthlyReport, today: datetime.date, figures=N
             if figures.cumulative_over_total:
                 reasons.append(
                     _("the cumulative investment %(cum)s exceeds the total investment %(total)s")
-                    % {"cum": figures.cumulative, "total": figures.total_investment}
+                    % {"cum": money(figures.cumulative), "total": money(figures.total_investment)}
                 )
             if figures.ytd_over_annual:
                 reasons.append(
                     _("the investment this year %(ytd)s exceeds the annual plan %(plan)s")
-                    % {"ytd": figures.year_to_date, "plan": figures.annual_target}
+                    % {"ytd": money(figures.year_to_date), "plan": money(figures.annual_target)}
                 )
             errors.setdefault("over_plan_explanation", []).append(
                 _("Please explain: %(reasons)s (10k yuan).") % {"reasons": "；".join(reasons)}

@@ -2,6 +2,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ganzhou_projects.forms import AppForm
 from projects.forms import offer_projects
 from projects.models import Project
 
@@ -9,7 +10,7 @@ from .models import Colour, WarningSettings
 from .services import SETTINGS_FIELDS
 
 
-class WarningIssueForm(forms.Form):
+class WarningIssueForm(AppForm, forms.Form):
     """DRC issues a warning by hand. The reason is required by the service, which gives the message."""
 
     project = forms.ModelChoiceField(label=_("project"), queryset=Project.objects.none())
@@ -32,7 +33,7 @@ class WarningIssueForm(forms.Form):
         )
 
 
-class MeasuresForm(forms.Form):
+class MeasuresForm(AppForm, forms.Form):
     measures = forms.CharField(
         label=_("rectification measures"),
         required=False,
@@ -41,7 +42,7 @@ class MeasuresForm(forms.Form):
     )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(AppForm, forms.Form):
     resolution = forms.CharField(
         label=_("resolution"),
         required=False,
@@ -50,7 +51,7 @@ class ResolveForm(forms.Form):
     )
 
 
-class WarningSettingsForm(forms.ModelForm):
+class WarningSettingsForm(AppForm, forms.ModelForm):
     """The thresholds of the monthly rules, for input and its checks only (the model's labels and clean());
     `services.warning_settings_update` writes them. The reason is required by the service."""
 

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import ProblemCategory, SolvingLevel
+from ganzhou_projects.forms import EMPTY_LABEL, AppForm
 from projects.forms import ProjectPicker, offer_projects
 from projects.models import Unit
 
@@ -20,11 +21,11 @@ def _units_field(required: bool) -> forms.ModelMultipleChoiceField:
     )
 
 
-class ProblemForm(forms.Form):
+class ProblemForm(AppForm, forms.Form):
     """Raise a problem. DRC also assigns units and a deadline; a unit's staff only describe it."""
 
     project = forms.ModelChoiceField(label=_("project"), queryset=None)
-    category = forms.ChoiceField(label=_("category"), choices=[("", "---------"), *ProblemCategory.choices])
+    category = forms.ChoiceField(label=_("category"), choices=[("", EMPTY_LABEL), *ProblemCategory.choices])
     description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 3}))
     level = forms.ChoiceField(
         label=_("level that must solve it"), choices=SolvingLevel.choices, initial=SolvingLevel.DRC
@@ -53,7 +54,7 @@ class ProblemForm(forms.Form):
             del self.fields["deadline"]
 
 
-class ProblemEditForm(forms.Form):
+class ProblemEditForm(AppForm, forms.Form):
     """DRC assigns and corrects an open problem."""
 
     category = forms.ChoiceField(label=_("category"), choices=ProblemCategory.choices)
@@ -74,11 +75,11 @@ class ProblemEditForm(forms.Form):
         return cls(data, initial=initial)
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(AppForm, forms.Form):
     text = forms.CharField(label=_("progress"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CloseForm(forms.Form):
+class CloseForm(AppForm, forms.Form):
     evidence = forms.CharField(
         label=_("closure evidence"),
         widget=forms.Textarea(attrs={"rows": 3}),

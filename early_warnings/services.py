@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartStatus, Timeliness
 from dispatch.selectors import expected_projects
 from ganzhou_projects.audit import save_with_history, system_actor
+from ganzhou_projects.numbers import money
 from projects import access
 from projects.models import ZERO, Project, ProjectYearPlan, Stage
 
@@ -33,12 +34,6 @@ class Reason:
     colour: str
     text: str
     month: str = ""
-
-
-def _amount(value: Decimal) -> str:
-    """1200.00 → "1,200"; 700.50 → "700.5" (how the bureau writes 万元)."""
-    text = f"{value:,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def highest(colours) -> str | None:
@@ -116,7 +111,7 @@ def evaluate(period: ReportingPeriod, as_of: datetime.date, s: WarningSettings) 
                         Reason(
                             "investment_lag",
                             colour,
-                            f"截至{month_label}年度计划完成投资 {_amount(planned)} 万元，实际 {_amount(actual)} 万元，"
+                            f"截至{month_label}年度计划完成投资 {money(planned)} 万元，实际 {money(actual)} 万元，"
                             f"滞后 {lag}%",
                             month_label,
                         )

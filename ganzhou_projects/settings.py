@@ -1,9 +1,11 @@
 """Settings for the Ganzhou key-project coordination system.
 
 This module is the one place that reads the environment. With nothing set,
-the app runs on SQLite with Celery tasks executed eagerly, which is what
-`make run` needs; production (docker-compose) sets DATABASE_URL, REDIS_URL,
-SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
+the app runs on SQLite with Celery tasks executed eagerly and DEBUG off (users
+see the app's own Chinese 404/403 pages, never Django's debug pages); developer
+mode is an explicit `DEBUG=1`. `make run` sets ENABLE_DEMO=1 and a local-only
+SECRET_KEY; production (docker-compose) sets DATABASE_URL, REDIS_URL,
+SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import os
@@ -25,8 +27,10 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+DEBUG = env_bool("DEBUG", False)
+# Only developer mode has a built-in key; otherwise an unset SECRET_KEY stops the first request
+# (Django refuses an empty one) instead of signing sessions with a key published in the repository.
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production" if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

@@ -22,6 +22,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from .forms import AppForm
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 UNIT_TEXT = "单位：万元"
@@ -296,7 +298,7 @@ def row_errors(row: int, error: ValidationError, field_columns: dict[str, str]) 
     return found
 
 
-class XlsxUploadForm(forms.Form):
+class XlsxUploadForm(AppForm, forms.Form):
     """The one-file form of every Excel upload."""
 
     file = forms.FileField(

@@ -78,6 +78,24 @@ class Notice(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def kind_label(self) -> str:
+        from .kinds import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def object_label(self) -> str:
+        from .kinds import object_label
+
+        return object_label(self)
+
+    @property
+    def period_label(self) -> str:
+        from .kinds import period_label
+
+        return period_label(self.period_key)
+
 
 class NoticeRecipient(models.Model):
     """A notice in one user's notification centre."""

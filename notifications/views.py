@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from projects import access
 
 from . import services
+from .kinds import kind_label
 from .models import EmailDelivery, Notice, NoticeRecipient
 
 PAGE_SIZE = 30
@@ -84,7 +85,7 @@ def sent_log(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    kinds = Notice.objects.order_by("kind").values_list("kind", flat=True).distinct()
+    kinds = [(k, kind_label(k)) for k in Notice.objects.order_by("kind").values_list("kind", flat=True).distinct()]
     return render(
         request,
         "notifications/sent_log.html",

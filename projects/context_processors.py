@@ -3,7 +3,8 @@ from . import access
 
 def roles(request):
     """What the header and shared templates show, as ``projects.access`` answers it."""
-    user = request.user
+    # An error page (400) can be rendered for a request refused before AuthenticationMiddleware ran.
+    user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
     return {

@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
+from ganzhou_projects.forms import EMPTY_LABEL, AppForm
+from ganzhou_projects.numbers import money
+
 from . import access
 from .models import MONTH_FIELDS, FundType, ListKind, Project, Unit, UnitType
 from .services import PROJECT_FIELDS
@@ -86,7 +89,7 @@ def offer_projects(
     )
     if search_url:
         field.widget = ProjectPicker(search_url)
-    field.widget.choices = [("", "---------")] + [(ModelChoiceIteratorValue(p.pk, p), project_label(p)) for p in listed]
+    field.widget.choices = [("", EMPTY_LABEL)] + [(ModelChoiceIteratorValue(p.pk, p), project_label(p)) for p in listed]
 
 
 def leaders_queryset():
@@ -96,7 +99,7 @@ def leaders_queryset():
 CHANGE_REASON_HELP = _("Required when the figure above changes; kept in the project's history.")
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(AppForm, forms.ModelForm):
     change_reason = forms.CharField(
         label=_("reason for changing the total investment"),
         required=False,
@@ -152,7 +155,7 @@ class ProjectForm(forms.ModelForm):
         return data
 
 
-class YearPlanForm(forms.Form):
+class YearPlanForm(AppForm, forms.Form):
     planned_start_date = forms.DateField(
         label=_("planned start or resume date"),
         required=False,
@@ -202,7 +205,7 @@ class YearPlanForm(forms.Form):
                         "The twelve monthly amounts add up to %(total)s (10k yuan), "
                         "but the annual target is %(target)s (10k yuan): they must be equal."
                     )
-                    % {"total": total, "target": target}
+                    % {"total": money(total), "target": money(target)}
                 )
         changed = self.current_target is not None and target is not None and target != self.current_target
         if changed and not (data.get("change_reason") or "").strip():
@@ -210,8 +213,8 @@ class YearPlanForm(forms.Form):
         return data
 
 
-class FundItemForm(forms.Form):
-    fund_type = forms.ChoiceField(label=_("fund type"), choices=[("", "---------"), *FundType.choices])
+class FundItemForm(AppForm, forms.Form):
+    fund_type = forms.ChoiceField(label=_("fund type"), choices=[("", EMPTY_LABEL), *FundType.choices])
     amount = forms.DecimalField(label=_("amount (10k yuan)"), max_digits=14, decimal_places=2, min_value=0)
     performance_targets = forms.CharField(label=_("performance targets"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -219,7 +222,7 @@ class FundItemForm(forms.Form):
 FundItemFormSet = forms.formset_factory(FundItemForm, extra=1, can_delete=True)
 
 
-class ListAddForm(forms.Form):
+class ListAddForm(AppForm, forms.Form):
     kind = forms.ChoiceField(label=_("list"), choices=ListKind.choices)
     year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(
@@ -229,7 +232,7 @@ class ListAddForm(forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ListRemoveForm(forms.Form):
+class ListRemoveForm(AppForm, forms.Form):
     quarter = forms.TypedChoiceField(
         label=_("quarter"), coerce=int, choices=[(q, q) for q in range(1, 5)], required=False, empty_value=None
     )

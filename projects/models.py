@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from ganzhou_projects.numbers import money
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0")
 
@@ -389,7 +391,7 @@ class ProjectYearPlan(models.Model):
                     "The twelve monthly amounts add up to %(total)s (10k yuan), "
                     "but the annual target is %(target)s (10k yuan): they must be equal."
                 )
-                % {"total": total, "target": self.annual_target}
+                % {"total": money(total), "target": money(self.annual_target)}
             )
 
 
@@ -418,4 +420,4 @@ class PolicyFundItem(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="fund_item_amount_nonnegative")]
 
     def __str__(self) -> str:
-        return f"{self.get_fund_type_display()} {self.amount}"
+        return f"{self.get_fund_type_display()} {money(self.amount)}"

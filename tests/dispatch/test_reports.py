@@ -116,7 +116,7 @@ class TestValidation:
         with pytest.raises(ValidationError) as error:
             services.report_submit(report=report, acting_user=reporter_a, now=at(2026, 11, 10))
         message = error.value.message_dict["over_plan_explanation"][0]
-        assert "1300" in message and "1200" in message
+        assert "本年完成投资 1,300.00 超过年度计划 1,200.00" in message
         report = fill(report, reporter_a, investment_this_month=D("1300"), over_plan_explanation="追加投资已批复")
         assert services.report_submit(report=report, acting_user=reporter_a, now=at(2026, 11, 10)).is_sent
 

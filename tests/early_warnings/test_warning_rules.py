@@ -67,7 +67,7 @@ class TestInvestmentLag:
     def test_the_text_states_the_figures(self, project, reporter_a):
         report(project, reporter_a, "641.67")  # 1,100 planned: lag 41.7 %
         text = reasons(project)["investment_lag"].text
-        assert text == "截至11月年度计划完成投资 1,100 万元，实际 641.67 万元，滞后 41.7%"
+        assert text == "截至11月年度计划完成投资 1,100.00 万元，实际 641.67 万元，滞后 41.7%"
 
     def test_only_sent_reports_count(self, project, reporter_a):
         r = dispatch_services.report_get_or_create(period=period(), project=project, acting_user=reporter_a)

@@ -27,7 +27,7 @@ def at(*args):
 
 
 def make_warning(project, colour=Colour.RED, *, month=11, status=ProjectWarning.Status.ISSUED, escalated=None, text=""):
-    text = text or f"截至{month}月年度计划完成投资 1,100 万元，实际 641.67 万元，滞后 41.7%"
+    text = text or f"截至{month}月年度计划完成投资 1,100.00 万元，实际 641.67 万元，滞后 41.7%"
     return ProjectWarning.objects.create(
         project=project,
         year=2026,
