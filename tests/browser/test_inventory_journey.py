@@ -17,7 +17,7 @@ def test_reporter_edits_a_project_and_sees_it_in_the_history(page, reporter_a, p
 
     page.click(f"text={project_a.name}")
     page.click("text=编辑")
-    assert not page.is_visible("#id_change_reason")  # asked for only when the figure changes
+    page.wait_for_selector("#id_change_reason", state="hidden")  # asked for only when the figure changes
     page.fill("#id_total_investment", "6800.50")
     assert page.is_visible("#id_change_reason")
     page.fill("#id_change_reason", "初步设计批复调增总投资")
