@@ -91,6 +91,15 @@ class TestCompletenessForYear:
             assert as_tuples(data) == as_tuples(selectors.completeness(period, NOW, units=units[:1]))
         assert selectors.completeness_for_year([], NOW, units=units) == []
 
+    def test_periods_of_two_years(self, db):
+        units = [UnitFactory() for _ in range(2)]
+        varied_year(units)  # some projects are on the 2025 list too
+        periods = [*selectors.periods_for_year(2025, [11, 12]), *selectors.periods_for_year(2026, [1, 2])]
+        year = selectors.completeness_for_year(periods, NOW, units=units)
+        assert sum(c.expected for c in year[0][1].values()) > 0
+        for period, data in year:
+            assert as_tuples(data) == as_tuples(selectors.completeness(period, NOW, units=units)), period
+
 
 def grid_queries(client, user, now):
     with time_machine.travel(now, tick=False):
