@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -225,46 +225,14 @@ class UnitCompleteness:
 
 def completeness(period: ReportingPeriod, now: datetime.datetime, units=None) -> dict[int, UnitCompleteness]:
     """Expected, on time, late and missing reports per unit for one period (DHIS2's completeness)."""
-    expected = expected_projects(period)
-    deadline_passed = now > period.deadline
-    rows = (
-        expected.values("responsible_unit_id")
-        .annotate(
-            n=Count("id", distinct=True),
-            on_time=Count(
-                "reports",
-                filter=in_period(period, "reports__") & Q(reports__timeliness=Timeliness.ON_TIME),
-                distinct=True,
-            ),
-            late=Count(
-                "reports",
-                filter=in_period(period, "reports__") & Q(reports__timeliness=Timeliness.LATE),
-                distinct=True,
-            ),
-        )
-        .order_by()
-    )
-    units = list(units if units is not None else Unit.objects.all())
-    result = {unit.pk: UnitCompleteness(unit=unit) for unit in units}
-    for row in rows:
-        item = result.get(row["responsible_unit_id"])
-        if item is None:
-            continue
-        item.expected = row["n"]
-        item.on_time = row["on_time"]
-        item.late = row["late"]
-        unsent = row["n"] - row["on_time"] - row["late"]
-        if deadline_passed:
-            item.missing = unsent
-        else:
-            item.not_yet = unsent
-    return result
+    return completeness_for_year([period], now, units=units)[0][1]
 
 
 def completeness_for_year(
     periods: list[ReportingPeriod], now: datetime.datetime, units=None
 ) -> list[tuple[ReportingPeriod, dict[int, UnitCompleteness]]]:
-    """`completeness` of up to a year's periods (at most 60) in one query, in the order given.
+    """Expected, on time, late and missing reports per unit for each of up to 60 periods, in one query,
+    in the order given (`completeness` is its one-period case).
 
     The same rule as `expected_projects`, month by month: a project is expected in a
     month when an annual-list entry of the period's year covers the deadline day
