@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -306,40 +307,83 @@ class UnitCompleteness:
 
 def completeness(period: ReportingPeriod, now: datetime.datetime, units=None) -> dict[int, UnitCompleteness]:
     """Expected, on time, late and missing reports per unit for one period (DHIS2's completeness)."""
-    expected = expected_projects(period)
-    deadline_passed = now > period.deadline
-    rows = (
-        expected.values("responsible_unit_id")
-        .annotate(
-            n=Count("id", distinct=True),
-            on_time=Count(
-                "reports",
-                filter=in_period(period, "reports__") & Q(reports__timeliness=Timeliness.ON_TIME),
-                distinct=True,
-            ),
-            late=Count(
-                "reports",
-                filter=in_period(period, "reports__") & Q(reports__timeliness=Timeliness.LATE),
-                distinct=True,
-            ),
-        )
-        .order_by()
-    )
+    return completeness_for_year([period], now, units=units)[0][1]
+
+
+def completeness_for_year(
+    periods: list[ReportingPeriod], now: datetime.datetime, units=None
+) -> list[tuple[ReportingPeriod, dict[int, UnitCompleteness]]]:
+    """Expected, on time, late and missing reports per unit for each of up to 60 periods, in one query,
+    in the order given (`completeness` is its one-period case).
+
+    The same rule as `expected_projects`, month by month: a project is expected in a
+    month when an annual-list entry of the period's year covers the deadline day
+    (joined on or before it, not left by then). The months go in as a VALUES list;
+    each project's annual-list entries become one bit mask of the months they cover
+    (a project counts once however many entries it has), and the expected projects
+    and their on-time and late reports are counted per unit and month from it. One
+    grouped scan of the entries and of the reports instead of one aggregate per month
+    (at 50,000 projects: under a second against four). An unsaved period has no
+    reports, only expected projects.
+    """
+    periods = list(periods)
+    if len(periods) > 60:
+        raise ValueError("completeness_for_year takes at most 60 periods (one bit of a bigint each)")
     units = list(units if units is not None else Unit.objects.all())
-    result = {unit.pk: UnitCompleteness(unit=unit) for unit in units}
-    for row in rows:
-        item = result.get(row["responsible_unit_id"])
+    results = [{unit.pk: UnitCompleteness(unit=unit) for unit in units} for _period in periods]
+    if not periods or not units:
+        return list(zip(periods, results, strict=True))
+    months_sql = ", ".join(["(%s::integer, %s::integer, %s::bigint, %s::date)"] * len(periods))
+    params: list = []
+    for i, period in enumerate(periods):
+        params += [i, period.year, period.pk, timezone.localtime(period.deadline).date()]
+    # Only table names and one placeholder group per month are formatted in; every value is a parameter.
+    sql = f"""
+        WITH months(i, year, period_id, day) AS (VALUES {months_sql}),
+        covered AS (
+            SELECT e.project_id, bit_or(1::bigint << m.i) AS mask
+            FROM {ListEntry._meta.db_table} e
+            JOIN months m ON e.year = m.year AND e.joined_on <= m.day AND (e.left_on IS NULL OR e.left_on > m.day)
+            WHERE e.kind = %s
+            GROUP BY e.project_id
+        ),
+        expected AS (
+            SELECT p.responsible_unit_id AS unit_id, m.i, COUNT(*) AS n
+            FROM covered c
+            JOIN {Project._meta.db_table} p ON p.id = c.project_id
+            JOIN months m ON c.mask & (1::bigint << m.i) <> 0
+            WHERE p.responsible_unit_id = ANY(%s)
+            GROUP BY 1, 2
+        ),
+        sent AS (
+            SELECT p.responsible_unit_id AS unit_id, m.i,
+                   COUNT(*) FILTER (WHERE r.timeliness = %s) AS on_time,
+                   COUNT(*) FILTER (WHERE r.timeliness = %s) AS late
+            FROM {MonthlyReport._meta.db_table} r
+            JOIN months m ON m.period_id = r.period_id
+            JOIN covered c ON c.project_id = r.project_id AND c.mask & (1::bigint << m.i) <> 0
+            JOIN {Project._meta.db_table} p ON p.id = r.project_id
+            WHERE p.responsible_unit_id = ANY(%s)
+            GROUP BY 1, 2
+        )
+        SELECT x.unit_id, x.i, x.n, COALESCE(s.on_time, 0), COALESCE(s.late, 0)
+        FROM expected x LEFT JOIN sent s ON s.unit_id = x.unit_id AND s.i = x.i
+    """  # noqa: S608
+    unit_ids = [unit.pk for unit in units]
+    params += [ListKind.ANNUAL, unit_ids, Timeliness.ON_TIME, Timeliness.LATE, unit_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for unit_id, i, n, on_time, late in rows:
+        item = results[i].get(unit_id)
         if item is None:
             continue
-        item.expected = row["n"]
-        item.on_time = row["on_time"]
-        item.late = row["late"]
-        unsent = row["n"] - row["on_time"] - row["late"]
-        if deadline_passed:
-            item.missing = unsent
+        item.expected, item.on_time, item.late = n, on_time, late
+        if now > periods[i].deadline:
+            item.missing = n - on_time - late
         else:
-            item.not_yet = unsent
-    return result
+            item.not_yet = n - on_time - late
+    return list(zip(periods, results, strict=True))
 
 
 def missing_projects(period: ReportingPeriod, unit: Unit) -> QuerySet[Project]:

@@ -592,10 +592,9 @@ def completeness_grid(request):
     last_month = 12 if year < today.year else (today.month if year == today.year else 0)
     units = list(access.units_for_user(request.user))
     now = timezone.now()
-    months = [
-        (period, selectors.completeness(period, now, units=units))
-        for period in selectors.periods_for_year(year, range(1, last_month + 1))
-    ]
+    months = selectors.completeness_for_year(
+        selectors.periods_for_year(year, range(1, last_month + 1)), now, units=units
+    )
     grid = []
     for unit in units:
         cells = [data[unit.pk] for _period, data in months]

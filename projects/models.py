@@ -192,6 +192,8 @@ class Project(models.Model):
                 fields=["national_code"], condition=~Q(national_code=""), name="project_national_code_unique"
             ),
         ]
+        # The text search's trigram indexes are PostgreSQL-only and live in migration 0007, outside the model
+        # state, so the SQLite database of `make run` migrates too.
         indexes = [models.Index(fields=["stage"]), models.Index(fields=["sector"])]
 
     def __str__(self) -> str:
