@@ -392,15 +392,24 @@ def _require_reviewer(acting_user):
         raise PermissionDenied
 
 
-def _lock_for_review(report: MonthlyReport, allowed: frozenset, wrong_state: str) -> None:
+def _lock_for_review(
+    report: MonthlyReport, allowed: frozenset, wrong_state: str, seen_version: int | None = None
+) -> None:
     """Lock the report's row and re-read all of it (a reviewer's copy may predate a resubmission), then
     check the state the action needs.
 
     A report already reviewed — by another reviewer a moment ago, or before a stale page was sent —
     is refused with who-may-retry wording and its state now; any other state gets `wrong_state`.
+    `seen_version` is the version the reviewer's page showed: a report saved or resubmitted since
+    (so with figures the reviewer has not seen) is refused, never accepted or returned unseen.
     """
     report.refresh_from_db(from_queryset=MonthlyReport.objects.select_for_update())
     if report.status in allowed:
+        if seen_version is not None and report.version != seen_version:
+            raise ValidationError(
+                _("The unit has changed this report since you opened it; please read the current figures and review again."),
+                code="unseen",
+            )
         return
     if report.status in (ReportStatus.ACCEPTED, ReportStatus.RETURNED):
         raise ValidationError(
@@ -411,7 +420,9 @@ def _lock_for_review(report: MonthlyReport, allowed: frozenset, wrong_state: str
     raise ValidationError(wrong_state)
 
 
-def report_return(*, report: MonthlyReport, reason: str, acting_user, now=None) -> MonthlyReport:
+def report_return(
+    *, report: MonthlyReport, reason: str, acting_user, now=None, seen_version: int | None = None
+) -> MonthlyReport:
     """DRC sends a report back with its reason; the unit corrects and resubmits. One reviewer acts, once."""
     _require_reviewer(acting_user)
     reason = (reason or "").strip()
@@ -419,7 +430,7 @@ def report_return(*, report: MonthlyReport, reason: str, acting_user, now=None) 
         raise ValidationError({"reason": _("Please state why the report is returned.")})
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_for_review(report, REVIEWABLE_STATUSES, _("Only submitted reports can be returned."))
+        _lock_for_review(report, REVIEWABLE_STATUSES, _("Only submitted reports can be returned."), seen_version)
         report.status = ReportStatus.RETURNED
         report.return_reason = reason
         save_with_history(report, acting_user)
@@ -428,12 +439,13 @@ def report_return(*, report: MonthlyReport, reason: str, acting_user, now=None) 
     return report
 
 
-def report_accept(*, report: MonthlyReport, acting_user, now=None) -> MonthlyReport:
-    """DRC accepts a submitted report. One reviewer acts, once: a second is refused."""
+def report_accept(*, report: MonthlyReport, acting_user, now=None, seen_version: int | None = None) -> MonthlyReport:
+    """DRC accepts a submitted report. One reviewer acts, once: a second is refused; a report changed
+    since the reviewer's page showed it (`seen_version`) is refused too."""
     _require_reviewer(acting_user)
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_for_review(report, REVIEWABLE_STATUSES, _("Only submitted reports can be accepted."))
+        _lock_for_review(report, REVIEWABLE_STATUSES, _("Only submitted reports can be accepted."), seen_version)
         _accept(report, acting_user, now)
     return report
 
@@ -448,8 +460,9 @@ def _accept(report: MonthlyReport, acting_user, now) -> None:
     _record(report, ReviewAction.Action.ACCEPT, acting_user, now)
 
 
-def reports_accept_many(*, reports, acting_user, now=None) -> int:
-    """Accept many reports at once; those not awaiting review (now, under the lock) are left alone.
+def reports_accept_many(*, reports, acting_user, now=None, seen_versions: dict[int, int] | None = None) -> int:
+    """Accept many reports at once; those not awaiting review (now, under the lock) are left alone,
+    and so are those changed since the queue showed them (`seen_versions`: report id → version).
 
     The rows are locked in one query, in id order, so two reviewers accepting overlapping
     selections wait for each other instead of deadlocking, and a report another reviewer has
@@ -464,6 +477,8 @@ def reports_accept_many(*, reports, acting_user, now=None) -> int:
             pk__in=[report.pk for report in reports], status__in=REVIEWABLE_STATUSES
         )
         for report in locked.order_by("pk"):
+            if seen_versions is not None and seen_versions.get(report.pk) != report.version:
+                continue
             _accept(report, acting_user, now)
             count += 1
     return count

@@ -467,12 +467,14 @@ def report_review(request, pk):
     report = selectors.get_report_for_user(request.user, pk)
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")
+    seen = request.POST.get("version", "")
+    seen_version = int(seen) if seen.isdigit() else -1  # a form without the version never reviews unseen
     try:
         if action == "accept":
-            services.report_accept(report=report, acting_user=request.user)
+            services.report_accept(report=report, acting_user=request.user, seen_version=seen_version)
             messages.success(request, _("Report accepted."))
         elif action == "return":
-            services.report_return(report=report, reason=reason, acting_user=request.user)
+            services.report_return(report=report, reason=reason, acting_user=request.user, seen_version=seen_version)
             messages.success(request, _("Report returned to the unit."))
         elif action == "reopen":
             services.report_reopen(report=report, reason=reason, acting_user=request.user)
@@ -542,8 +544,15 @@ def review_queue(request, year, month):
             raise PermissionDenied
         ids = [int(i) for i in request.POST.getlist("report") if i.isdigit()]
         chosen = list(qs.filter(pk__in=ids))
-        count = services.reports_accept_many(reports=chosen, acting_user=request.user)
+        seen = {pk: int(v) for pk in ids if (v := request.POST.get(f"version-{pk}", "")).isdigit()}
+        count = services.reports_accept_many(reports=chosen, acting_user=request.user, seen_versions=seen)
         messages.success(request, _("%(count)s report(s) accepted.") % {"count": count})
+        if count < len(chosen):
+            messages.warning(
+                request,
+                _("%(count)s report(s) were not accepted: they were changed or reviewed since this page was loaded.")
+                % {"count": len(chosen) - count},
+            )
         return redirect(request.get_full_path())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     reports = list(page.object_list)

@@ -152,14 +152,58 @@ class TestReviewViews:
         url = reverse("dispatch:review_queue", args=[2026, 11])
         body = client.get(url, {"status": "awaiting"}).content.decode()
         assert listed_a.name in body and listed_b.name in body
-        client.post(url, {"report": [a.pk, b.pk]})
+        a.refresh_from_db()
+        b.refresh_from_db()
+        client.post(url, {"report": [a.pk, b.pk], f"version-{a.pk}": a.version, f"version-{b.pk}": b.version})
         assert set(MonthlyReport.objects.values_list("status", flat=True)) == {ReportStatus.ACCEPTED}
+
+    def test_bulk_accept_leaves_a_report_changed_since_the_queue_was_loaded(
+        self, client, drc, reporter_a, reporter_b, listed_a, listed_b
+    ):
+        a = self.submitted(listed_a, reporter_a)
+        b = self.submitted(listed_b, reporter_b)
+        client.force_login(drc)
+        url = reverse("dispatch:review_queue", args=[2026, 11])
+        body = client.get(url).content.decode()
+        shown = MonthlyReport.objects.get(pk=b.pk).version
+        assert f'name="version-{b.pk}" value="{shown}"' in body
+        # The unit's report is returned by another reviewer and resubmitted with new figures meanwhile.
+        services.report_return(report=b, reason="请核对", acting_user=drc)
+        fill(b, reporter_b, investment_this_month=Decimal("77"))
+        services.report_submit(report=b, acting_user=reporter_b, now=NOW)
+        response = client.post(
+            url, {"report": [a.pk, b.pk], f"version-{a.pk}": a.version, f"version-{b.pk}": shown}, follow=True
+        )
+        body = response.content.decode()
+        assert "1 份报告未通过" in body
+        assert MonthlyReport.objects.get(pk=a.pk).status == ReportStatus.ACCEPTED
+        assert MonthlyReport.objects.get(pk=b.pk).status == ReportStatus.RESUBMITTED
+
+    def test_accept_refuses_a_resubmission_the_reviewer_has_not_seen(self, client, drc, reporter_a, listed_a):
+        report = self.submitted(listed_a, reporter_a)
+        client.force_login(drc)
+        detail = client.get(reverse("dispatch:report_detail", args=[report.pk])).content.decode()
+        shown = MonthlyReport.objects.get(pk=report.pk).version
+        assert f'name="version" value="{shown}"' in detail
+        services.report_return(report=report, reason="请核对", acting_user=drc)
+        fill(report, reporter_a, investment_this_month=Decimal("77"))
+        services.report_submit(report=report, acting_user=reporter_a, now=NOW)
+        url = reverse("dispatch:report_review", args=[report.pk])
+        body = client.post(url, {"action": "accept", "version": shown}, follow=True).content.decode()
+        assert "单位已修改" in body
+        assert MonthlyReport.objects.get(pk=report.pk).status == ReportStatus.RESUBMITTED
+        # Having read the current figures, the reviewer accepts.
+        current = MonthlyReport.objects.get(pk=report.pk).version
+        client.post(url, {"action": "accept", "version": current})
+        assert MonthlyReport.objects.get(pk=report.pk).status == ReportStatus.ACCEPTED
 
     def test_return_shows_reason_to_the_unit(self, client, drc, reporter_a, listed_a):
         report = self.submitted(listed_a, reporter_a)
         client.force_login(drc)
+        report.refresh_from_db()
         client.post(
-            reverse("dispatch:report_review", args=[report.pk]), {"action": "return", "reason": "投资额偏高，请核实"}
+            reverse("dispatch:report_review", args=[report.pk]),
+            {"action": "return", "reason": "投资额偏高，请核实", "version": report.version},
         )
         client.force_login(reporter_a)
         body = client.get(month_url()).content.decode()
