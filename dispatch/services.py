@@ -407,7 +407,10 @@ def _lock_for_review(
     if report.status in allowed:
         if seen_version is not None and report.version != seen_version:
             raise ValidationError(
-                _("The unit has changed this report since you opened it; please read the current figures and review again."),
+                _(
+                    "The unit has changed this report since you opened it; "
+                    "please read the current figures and review again."
+                ),
                 code="unseen",
             )
         return
