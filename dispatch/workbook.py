@@ -93,6 +93,8 @@ COL_START_STATUS = "开工状态"
 COL_START_DATE = "实际开工日期"
 COL_POLICY = "本月政策性资金支出"
 COL_OVER_PLAN = "超年度计划或超总投资说明"
+# Headers of workbooks downloaded before a column was renamed, still read as the column they were.
+HEADER_ALIASES = {"超计划说明": COL_OVER_PLAN}
 COL_CUMULATIVE = "累计完成投资（自动计算）"
 COL_YTD = "年度完成投资（自动计算）"
 COL_STATUS = "状态"
@@ -383,6 +385,7 @@ def _read_workbook(uploaded_file, period: ReportingPeriod) -> tuple[dict[str, in
 def _read_sheet(ws, period: ReportingPeriod):
     rows = (tuple(cell.value for cell in cells) for cells in ws.iter_rows())
     known = {_header_key(header): header for header in WORKBOOK_COLUMNS}
+    known |= {_header_key(alias): header for alias, header in HEADER_ALIASES.items()}
     columns: dict[str, int] = {}
     header_row = None
     for row_number, cells in enumerate(rows, start=1):

@@ -466,6 +466,24 @@ def test_a_percentage_typed_with_a_percent_sign_is_read_as_meant(client, reporte
     assert MonthlyReport.objects.get().progress_percent == D("45.0")
 
 
+def test_a_workbook_downloaded_before_the_over_plan_column_was_renamed_still_reads_it(client, reporter_a, listed_a):
+    wb = load_workbook(io.BytesIO(download(client, reporter_a)))
+    ws = wb.active
+    header_cell = ws.cell(row=3, column=COL["超年度计划或超总投资说明"])
+    assert header_cell.value == "超年度计划或超总投资说明"
+    header_cell.value = "超计划说明"  # the header of workbooks downloaded before migration 0007
+    ws.cell(row=5, column=COL["超年度计划或超总投资说明"]).value = "追加了配套管网工程"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+
+    result = workbook.import_unit_workbook(
+        upload_file(buffer.getvalue()), period=period(), unit=listed_a.responsible_unit, acting_user=reporter_a
+    )
+
+    assert result.ok, result.errors
+    assert MonthlyReport.objects.get().over_plan_explanation == "追加了配套管网工程"
+
+
 # --- problems needing coordination (需协调解决的问题) -------------------------
 
 
