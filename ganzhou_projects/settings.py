@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dispatch",
     "early_warnings",
     "funding",
+    "auditlog",
     "notifications",
 ]
 # The demo-data app (`seed_demo`, `bootstrap_demo`): for development, `make run` and the tests, never in

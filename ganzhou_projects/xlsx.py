@@ -92,6 +92,22 @@ def write_text_cell(ws, row: int, col: int, value, **kwargs):
     return cell
 
 
+def write_only_row(ws, values: Iterable, *, font: Font | None = None) -> None:
+    """Append one row to a write-only sheet (streamed exports); formula-like text is stored as text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(ws, value=safe_cell_value(value))
+        if is_formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        if font is not None:
+            cell.font = font
+        cells.append(cell)
+    ws.append(cells)
+
+
 def _style_range(ws, min_row: int, min_col: int, max_row: int, max_col: int, **attrs) -> None:
     # Borders of a merged range must be set on every cell it covers.
     for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
