@@ -32,6 +32,8 @@ run: export ENABLE_DEMO ?= 1
 run: export SECRET_KEY ?= make-run-local-only-not-a-secret
 run: export SESSION_COOKIE_SECURE ?= 0
 run: export CSRF_COOKIE_SECURE ?= 0
+run: export SECURE_SSL_REDIRECT ?= 0
+run: export SECURE_HSTS_SECONDS ?= 0
 run: system-deps venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
