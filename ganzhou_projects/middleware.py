@@ -31,7 +31,7 @@ class ActiveUserMiddleware:
 
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is not None and user is not None and session.get(SESSION_KEY) is not None:
-            if not user.is_authenticated or not user.is_active:
-                logout(request)
+        names_a_user = session is not None and user is not None and session.get(SESSION_KEY) is not None
+        if names_a_user and (not user.is_authenticated or not user.is_active):
+            logout(request)
         return self.get_response(request)

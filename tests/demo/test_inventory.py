@@ -3,9 +3,9 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.http import HttpRequest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.http import HttpRequest
 
 from demo.common import DEFAULT_PROJECTS
 from demo.data import SEASON

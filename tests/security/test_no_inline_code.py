@@ -17,7 +17,12 @@ INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
 STYLE_ATTRIBUTE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.IGNORECASE)
 STYLE_BLOCK = re.compile(r"<style\b", re.IGNORECASE)
-PATTERNS = {"inline <script>": INLINE_SCRIPT, "on* handler": HANDLER, 'style=""': STYLE_ATTRIBUTE, "<style>": STYLE_BLOCK}
+PATTERNS = {
+    "inline <script>": INLINE_SCRIPT,
+    "on* handler": HANDLER,
+    'style=""': STYLE_ATTRIBUTE,
+    "<style>": STYLE_BLOCK,
+}
 
 
 def inline_code(text: str) -> list[str]:
