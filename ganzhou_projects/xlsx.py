@@ -225,6 +225,38 @@ def check_xlsx_archive(uploaded_file) -> None:
             info.compress_size, 1
         ):
             raise ValidationError(suspicious, code="zip_bomb")
+    _refuse_xml_declarations(uploaded_file, members)
+
+
+# A workbook's XML never declares a DTD: one that does is an XML external entity (XXE) or entity
+# expansion ("billion laughs") attack. openpyxl parses with defusedxml, which refuses them too, but
+# only when the sheet is read, deep inside an import; this refuses the file before anything is parsed.
+XML_DECLARATIONS = (b"<!doctype", b"<!entity")
+
+
+def _refuse_xml_declarations(uploaded_file, members) -> None:
+    """Read every XML member (their total size is bounded above) and refuse a DTD or an entity declaration."""
+    unsafe = _("The file contains XML declarations that Excel never writes and was refused as unsafe.")
+    keep = max(len(marker) for marker in XML_DECLARATIONS)
+    try:
+        with zipfile.ZipFile(uploaded_file) as archive:
+            for info in members:
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(info) as member:
+                    tail = b""
+                    while chunk := member.read(1024 * 1024):
+                        window = (tail + chunk).lower()
+                        if any(marker in window for marker in XML_DECLARATIONS):
+                            raise ValidationError(unsafe, code="xml_declaration")
+                        tail = window[-keep:]
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError) as error:
+        raise ValidationError(
+            _("The Excel file could not be read; it may be damaged. Please save it again as .xlsx and retry."),
+            code="unreadable",
+        ) from error
+    finally:
+        uploaded_file.seek(0)
 
 
 def load_workbook_safely(uploaded_file):

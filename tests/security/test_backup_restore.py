@@ -61,7 +61,8 @@ def test_backup_then_restore_into_a_fresh_database_keeps_every_row_and_the_chain
         assert after == before
         history = set(chained_tables())
         assert history <= set(after)
-        assert after["projects_historicalproject"] >= 3 and after["auditlog_chainentry"] == before["auditlog_chainentry"]
+        assert after["projects_historicalproject"] >= 3
+        assert after["auditlog_chainentry"] == before["auditlog_chainentry"] > 0
         with psycopg.connect(url_for(fresh)) as db:
             names = db.execute(
                 "SELECT total_investment FROM projects_historicalproject WHERE name = %s ORDER BY history_id",

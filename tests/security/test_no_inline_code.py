@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_permission_walk import urls_for, world  # noqa: F401 (world is a fixture)
+from tests.test_permission_walk import urls_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
@@ -48,7 +48,7 @@ def test_no_template_holds_inline_script_or_style():
 
 
 @pytest.mark.django_db
-def test_rendered_pages_hold_no_inline_script_or_style(client, world, reporter_a, drc, auditor, leader):  # noqa: F811
+def test_rendered_pages_hold_no_inline_script_or_style(client, world, reporter_a, drc, auditor, leader):
     checked = 0
     for user, which in ((reporter_a, "own"), (drc, "secret"), (auditor, "secret"), (leader, "secret")):
         client.force_login(user)
