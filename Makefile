@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ganzhou
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint system-deps browser-deps venv services messages bench clean
+.PHONY: run test lint system-deps browser-deps venv services messages bench clean backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --upgrade pip
@@ -32,6 +32,8 @@ run: export ENABLE_DEMO ?= 1
 run: export SECRET_KEY ?= make-run-local-only-not-a-secret
 run: export SESSION_COOKIE_SECURE ?= 0
 run: export CSRF_COOKIE_SECURE ?= 0
+run: export SECURE_SSL_REDIRECT ?= 0
+run: export SECURE_HSTS_SECONDS ?= 0
 run: system-deps venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -52,6 +54,13 @@ test: browser-deps venv services lint
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# Backups of the PostgreSQL database at DATABASE_URL (README: Backup and restore).
+backup: system-deps
+	@bash scripts/backup.sh
+
+restore: system-deps
+	@bash scripts/restore.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -597,10 +597,17 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
     extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[image.format]
     upload.seek(0)
     photo = ReportPhoto(report=report, caption=(caption or "").strip()[:200], uploaded_by=acting_user)
-    with transaction.atomic():
-        photo.image.save(f"photo.{extension}", ContentFile(upload.read()), save=False)
-        photo.thumbnail.save("thumb.jpg", ContentFile(buffer.getvalue()), save=False)
-        save_with_history(photo, acting_user)
+    try:
+        with transaction.atomic():
+            photo.image.save(f"photo.{extension}", ContentFile(upload.read()), save=False)
+            photo.thumbnail.save("thumb.jpg", ContentFile(buffer.getvalue()), save=False)
+            save_with_history(photo, acting_user)
+    except Exception:
+        # The row was rolled back: the files written for it must not stay behind, half an upload.
+        for stored in (photo.image, photo.thumbnail):
+            if stored.name:
+                stored.storage.delete(stored.name)
+        raise
     return photo
 
 

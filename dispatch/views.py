@@ -42,6 +42,7 @@ def _today_period_args():
 
 
 @login_required
+@require_safe
 def month_home(request):
     year, month = _today_period_args()
     if access.may_be_assigned_leader(request.user) and not access.may_review_reports(request.user):
@@ -406,6 +407,7 @@ def _back_to_month(report) -> str:
 
 
 @login_required
+@require_safe
 def photo_file(request, pk, size):
     """A progress photo or its thumbnail, for those who may see the report: media is never served publicly."""
     if size not in ("full", "thumb"):
@@ -434,6 +436,7 @@ def photo_delete_view(request, pk):
 
 
 @login_required
+@require_safe
 def report_detail(request, pk):
     report = selectors.get_report_for_user(request.user, pk)
     figures = selectors.figures_for(report.period, [report])[report.project_id]
@@ -589,6 +592,7 @@ def _unit_completeness_for(user, period):
 
 
 @login_required
+@require_safe
 def completeness_grid(request):
     """Units × months: expected, on time, late, missing (DHIS2's reporting completeness)."""
     today = timezone.localdate()
@@ -630,6 +634,7 @@ def completeness_grid(request):
 
 
 @login_required
+@require_safe
 def period_list(request):
     today = timezone.localdate()
     year = request.GET.get("year", "")

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, Sum
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from projects import access
 from projects.models import ZERO, ProjectYearPlan
@@ -26,6 +27,7 @@ def _percent(part, whole):
 
 
 @login_required
+@require_safe
 def month_overview(request, year, month):
     """A leader's month: per project this month's investment, cumulative, annual plan, completion, physical
     progress, report status and open warnings. Read-only; a fixed number of queries per page.
@@ -77,6 +79,7 @@ def month_overview(request, year, month):
 
 
 @login_required
+@require_safe
 def project_months(request, pk):
     """The project page's 月度进展 tab: the year's months with plan, completed, cumulative, physical progress,
     photos and report status, for everyone who may see the project (another unit's user gets 404)."""

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from projects import access
 from projects.access import get_project_for_user, projects_for_user
@@ -55,6 +55,7 @@ def _board_filters(request) -> selectors.BoardFilters:
 
 
 @login_required
+@require_safe
 def board(request):
     """The warnings board for DRC and leaders; a unit's staff see their own unit's warnings here."""
     f = _board_filters(request)
@@ -142,6 +143,7 @@ def _detail(request, warning, *, measures_form=None, resolve_form=None, status=2
 
 
 @login_required
+@require_safe
 def warning_detail(request, pk):
     return _detail(request, selectors.get_warning_for_user(request.user, pk))
 
@@ -221,6 +223,7 @@ def warning_issue(request):
 
 
 @login_required
+@require_safe
 def warning_project_search(request):
     """The issue form's project search: the projects the form accepts (every project DRC sees)."""
     if not access.may_manage_warnings(request.user):
@@ -229,6 +232,7 @@ def warning_project_search(request):
 
 
 @login_required
+@require_safe
 def supervision(request):
     """提请区政府督办事项: warnings unresolved one month after issue, printable for the district government."""
     if not access.may_see_supervision(request.user):

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dispatch.models import ProblemCategory, SolvingLevel
 from projects import access
@@ -33,6 +33,7 @@ def _creatable_projects(user):
 
 
 @login_required
+@require_safe
 def ledger(request):
     """The ledger in three tabs with filters by unit, category, level and month raised."""
     today = timezone.localdate()
@@ -67,6 +68,7 @@ def ledger(request):
 
 
 @login_required
+@require_safe
 def problem_detail(request, pk):
     problem = problem_ledger.get_problem_for_user(request.user, pk)
     is_drc = access.may_run_ledger(request.user)
@@ -112,6 +114,7 @@ def problem_create(request):
 
 
 @login_required
+@require_safe
 def problem_project_search(request):
     """The raise form's project search: the projects the user may raise problems for (a unit's staff: their own)."""
     return project_picker_response(request, _creatable_projects(request.user))

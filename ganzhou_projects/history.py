@@ -52,6 +52,8 @@ class HistoryEvent:
     object_label: str
     kind: str
     changes: list[FieldChange] = field(default_factory=list)
+    history_id: int = 0  # the history row the event was made from (its table's key), for the auditors' log
+    object_id: object = None  # the recorded object's id
 
     @property
     def kind_label(self) -> str:
@@ -213,6 +215,8 @@ def history_events(
                 object_label=label_of(instance) if label_of else str(instance),
                 kind=record.history_type,
                 changes=changes if record.history_type != "-" else [],
+                history_id=record.history_id,
+                object_id=record.id,
             )
             last_at = record.history_date
             events.append((last_event, record.history_id))

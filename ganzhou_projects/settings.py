@@ -8,6 +8,7 @@ SECRET_KEY; production (docker-compose) sets DATABASE_URL, REDIS_URL,
 SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "dispatch",
     "early_warnings",
     "funding",
+    "auditlog",
     "notifications",
 ]
 # The demo-data app (`seed_demo`, `bootstrap_demo`): for development, `make run` and the tests, never in
@@ -201,6 +203,65 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Security hardening (issue 13) -------------------------------------------------------------------
+# `python manage.py check --deploy` with the production settings (DEBUG off, a real SECRET_KEY and
+# ALLOWED_HOSTS) prints nothing: tests/security/test_deploy_check.py. `make run` serves plain http and
+# turns the https-only settings off (SESSION_COOKIE_SECURE=0, CSRF_COOKIE_SECURE=0, SECURE_SSL_REDIRECT=0,
+# SECURE_HSTS_SECONDS=0).
+INSTALLED_APPS += ["csp", "axes"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.append("ganzhou_projects.middleware.ActiveUserMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # the pages' scripts read the token from the form, never from the cookie
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check asks over plain http
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site only, no
+# 'unsafe-inline' and no 'unsafe-eval'. Templates hold no <script> bodies, on* handlers, style=""
+# attributes or <style> blocks (tests/security/test_csp.py renders the pages and checks); behaviour is
+# in static/js/, looks in static/css/. Photos' thumbnails are served by the app (img-src 'self'); data:
+# for the small images libraries draw.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins the same *username from the same
+# address* is refused for AXES_COOLOFF_TIME. The lock is on the combination, never on the address alone:
+# a township's staff share one NAT address, and one person's mistyped password must not lock the others
+# out; nor on the username alone, which would let anyone lock a colleague out from elsewhere. A success
+# resets the count. The refusal is the Chinese page templates/registration/locked_out.html (status 429).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# --- end of security hardening (issue 13) ------------------------------------------------------------
 
 # Everything is printed by one console handler on the root logger. Django's own "django" logger
 # loses its console handler (which printed each django.request or autoreload line a second time)

@@ -92,6 +92,22 @@ def write_text_cell(ws, row: int, col: int, value, **kwargs):
     return cell
 
 
+def write_only_row(ws, values: Iterable, *, font: Font | None = None) -> None:
+    """Append one row to a write-only sheet (streamed exports); formula-like text is stored as text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(ws, value=safe_cell_value(value))
+        if is_formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        if font is not None:
+            cell.font = font
+        cells.append(cell)
+    ws.append(cells)
+
+
 def _style_range(ws, min_row: int, min_col: int, max_row: int, max_col: int, **attrs) -> None:
     # Borders of a merged range must be set on every cell it covers.
     for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
@@ -209,6 +225,38 @@ def check_xlsx_archive(uploaded_file) -> None:
             info.compress_size, 1
         ):
             raise ValidationError(suspicious, code="zip_bomb")
+    _refuse_xml_declarations(uploaded_file, members)
+
+
+# A workbook's XML never declares a DTD: one that does is an XML external entity (XXE) or entity
+# expansion ("billion laughs") attack. openpyxl parses with defusedxml, which refuses them too, but
+# only when the sheet is read, deep inside an import; this refuses the file before anything is parsed.
+XML_DECLARATIONS = (b"<!doctype", b"<!entity")
+
+
+def _refuse_xml_declarations(uploaded_file, members) -> None:
+    """Read every XML member (their total size is bounded above) and refuse a DTD or an entity declaration."""
+    unsafe = _("The file contains XML declarations that Excel never writes and was refused as unsafe.")
+    keep = max(len(marker) for marker in XML_DECLARATIONS)
+    try:
+        with zipfile.ZipFile(uploaded_file) as archive:
+            for info in members:
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(info) as member:
+                    tail = b""
+                    while chunk := member.read(1024 * 1024):
+                        window = (tail + chunk).lower()
+                        if any(marker in window for marker in XML_DECLARATIONS):
+                            raise ValidationError(unsafe, code="xml_declaration")
+                        tail = window[-keep:]
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError) as error:
+        raise ValidationError(
+            _("The Excel file could not be read; it may be damaged. Please save it again as .xlsx and retry."),
+            code="unreadable",
+        ) from error
+    finally:
+        uploaded_file.seek(0)
 
 
 def load_workbook_safely(uploaded_file):

@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from projects import access
 
@@ -18,6 +18,7 @@ PAGE_SIZE = 30
 
 
 @login_required
+@require_safe
 def centre(request):
     """The user's notification centre, newest first."""
     qs = NoticeRecipient.objects.filter(user=request.user).select_related("notice", "notice__unit")
@@ -65,6 +66,7 @@ def open_notice(request, pk):
 
 
 @login_required
+@require_safe
 def sent_log(request):
     """For DRC: every notice the system sent, to whom and when, with each email's fate."""
     if not access.may_see_sent_log(request.user):

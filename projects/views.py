@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import access, selectors, services
 from .filters import filters_from_request
@@ -45,6 +45,7 @@ def _require_list_manager(user):
 
 
 @login_required
+@require_safe
 def project_list(request):
     filters = filters_from_request(request)
     year = filters.year or timezone.localdate().year
@@ -77,6 +78,7 @@ def project_list(request):
 
 
 @login_required
+@require_safe
 def project_detail(request, pk):
     project = access.get_project_for_user(request.user, pk)
     plans = ProjectYearPlan.objects.filter(project=project).prefetch_related("fund_items").order_by("-year")
@@ -103,6 +105,7 @@ def project_detail(request, pk):
 
 
 @login_required
+@require_safe
 def project_history_view(request, pk):
     project = access.get_project_for_user(request.user, pk)
     events = selectors.project_history(project)
@@ -243,6 +246,7 @@ def reserve_comprehensive_view(request, entry_pk):
 
 
 @login_required
+@require_safe
 def annual_list(request):
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
@@ -280,6 +284,7 @@ def annual_list(request):
 
 
 @login_required
+@require_safe
 def reserve(request):
     view = request.GET.get("view") or ReserveLevel.View.COMPREHENSIVE
     if view not in ReserveLevel.View.values:
@@ -316,6 +321,7 @@ def reserve(request):
 
 
 @login_required
+@require_safe
 def adjustments(request):
     qs = (
         ListAdjustment.objects.filter(entry__project__in=access.projects_for_user(request.user).values("pk"))

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the app needs (WeasyPrint's Pango, a CJK font, Chromium for
+# Installs the Debian packages the app needs (WeasyPrint's Pango, a CJK font, the PostgreSQL client, Chromium for
 # browser tests, gettext). Does nothing when they are already there.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-noto-cjk gettext)
+# postgresql-client: pg_dump and pg_restore for `make backup` and `make restore` (Debian 12 ships 15, the
+# server version of docker-compose.yml and `make test`).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-noto-cjk gettext postgresql-client)
 if [ "${1:-}" = "--with-browser" ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -43,6 +43,7 @@ POST_ONLY = {
     "early_warnings:warning_resolve",
     "early_warnings:problem_add_update",
     "early_warnings:problem_close",
+    "auditlog:log_export",
 }
 # URLs about one object: another unit's object is never reachable.
 OBJECT_URLS = {
@@ -73,6 +74,27 @@ OBJECT_URLS = {
     "early_warnings:problem_edit",
     "early_warnings:problem_add_update",
     "early_warnings:problem_close",
+    "auditlog:record",
+    "auditlog:project_as_of",
+}
+# Pages that take a form: GET shows it, POST submits it. Every other page only reads, and a POST to it is refused
+# with 405 (test_a_post_to_a_page_that_only_reads_is_refused).
+FORM_PAGES = {
+    "projects:project_create",
+    "projects:project_edit",
+    "projects:year_plan_edit",
+    "projects:list_remove",
+    "projects:import_projects",
+    "dispatch:submit_month",
+    "dispatch:review_queue",
+    "dispatch:period_edit",
+    "dispatch:unit_workbook_upload",
+    "dispatch:official_tables",
+    "early_warnings:warning_issue",
+    "early_warnings:settings",
+    "early_warnings:problem_create",
+    "early_warnings:problem_edit",
+    "auditlog:verification",
 }
 
 
@@ -211,6 +233,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_edit": {"pk": item["problem"].pk},
         "early_warnings:problem_add_update": {"pk": item["problem"].pk},
         "early_warnings:problem_close": {"pk": item["problem"].pk},
+        "auditlog:record": {"kind": "projects.project", "object_id": item["project"].pk},
+        "auditlog:project_as_of": {"pk": item["project"].pk},
     }
     no_arguments = {
         "projects:project_list",
@@ -235,6 +259,9 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_create",
         "early_warnings:warning_project_search",
         "early_warnings:problem_project_search",
+        "auditlog:log",
+        "auditlog:log_export",
+        "auditlog:verification",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -301,6 +328,8 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if role in reviewers else {403}
     if name == "early_warnings:supervision":
         return {200} if role in ("drc", "admin", "leader", "auditor") else {403}
+    if name.startswith("auditlog:"):
+        return {200} if role in ("admin", "auditor") else {403}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}
@@ -390,6 +419,19 @@ def test_auditor_changes_nothing(client, world, auditor):
     assert client.post(reverse("dispatch:report_review", args=[report.pk]), {"action": "accept"}).status_code == 403
     project.refresh_from_db()
     assert project.name == SECRET
+
+
+def test_a_post_to_a_page_that_only_reads_is_refused(client, world, roles):
+    """Every page that only reads answers a POST with 405, for every role (a POST never reads as a GET)."""
+    read_only = app_url_names() - POST_ONLY - FORM_PAGES
+    assert "projects:project_detail" in read_only and "auditlog:log" in read_only
+    for role, user in roles.items():
+        client.force_login(user)
+        which = "own" if role == "reporter_a" else "secret"
+        for name, url in urls_for(world, which).items():
+            if name in read_only:
+                status = client.post(url).status_code
+                assert status == 405, (role, name, status)
 
 
 def test_anonymous_users_are_sent_to_login(client, world):

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from PIL import Image
+from playwright.sync_api import expect
 
 from dispatch import services
 from dispatch.models import SHANGHAI, MonthlyReport
@@ -70,9 +71,8 @@ def test_amounts_as_typed(page, reporter_a, drc, town_a):
     assert MonthlyReport.objects.get().investment_this_month == Decimal("100")
 
     page.fill(amount, "-100")
-    page.wait_for_function(
-        f"document.querySelector('#card-{project.pk} .field-error').textContent.includes('不能为负数')"
-    )
+    # Locator waits, not wait_for_function: the Content-Security-Policy forbids evaluating strings.
+    page.locator(f"#card-{project.pk} .field-error", has_text="不能为负数").wait_for()
     assert page.input_value(amount) == "-100"
     assert page.inner_text(f"#card-{project.pk} [data-figure=cumulative]") == cumulative
     assert "已保存的数字" in page.inner_text(f"#card-{project.pk} [data-saved-figures]")
@@ -179,7 +179,7 @@ def test_photo_on_one_card_right_after_typing_in_another(page, reporter_a, drc, 
     error = page.wait_for_selector(f"{card} .photo-errors")
     assert "不是图片" in error.inner_text()
     page.click(f"{card} .photos figure button")
-    page.wait_for_function(f"document.querySelectorAll('{card} .photos figure').length === 0")
+    expect(page.locator(f"{card} .photos figure")).to_have_count(0)
     assert report.photos.count() == 0
 
 

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.http import HttpRequest
 
 from demo.common import DEFAULT_PROJECTS
 from demo.data import SEASON
@@ -104,7 +105,7 @@ def test_every_role_has_an_account_that_can_log_in(seeded, client):
     ]:
         user = User.objects.get(username=username)
         assert access.has_role(user, role)
-        assert client.login(username=username, password="demo12345"), username
+        assert client.login(request=HttpRequest(), username=username, password="demo12345"), username
         client.logout()
     admin = User.objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser
