@@ -213,6 +213,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_close": {"pk": item["problem"].pk},
     }
     no_arguments = {
+        "password_change",
+        "password_change_done",
         "projects:project_list",
         "projects:project_create",
         "projects:annual_list",
