@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import warnings
 from decimal import Decimal
 
 from django.conf import settings
@@ -570,9 +571,14 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
             _("The photo is larger than %(size)s MB; please choose a smaller one.") % {"size": limit // (1024 * 1024)}
         )
     not_a_picture = _("The file is not a picture (JPEG, PNG or WebP).")
+    limit_text = f"{settings.MAX_PHOTO_PIXELS / 10_000:g}"
     try:
         upload.seek(0)
-        with Image.open(upload) as probe:  # reads the header only
+        with warnings.catch_warnings():
+            # Pillow warns of (and beyond twice its own limit refuses) a bomb; the limit here is lower.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(upload)  # reads the header only
+        with probe:
             if probe.format not in PHOTO_FORMATS:
                 raise ValidationError(not_a_picture)
             width, height = probe.size
@@ -582,7 +588,7 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
                         "The photo is %(width)s × %(height)s pixels, more than the %(limit)s ten thousand "
                         "pixels allowed; please upload a smaller picture."
                     )
-                    % {"width": width, "height": height, "limit": f"{settings.MAX_PHOTO_PIXELS / 10_000:g}"},
+                    % {"width": width, "height": height, "limit": limit_text},
                     code="too_many_pixels",
                 )
             probe.verify()
@@ -591,7 +597,13 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
             source_format = original.format
             original.load()
             picture = ImageOps.exif_transpose(original)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        raise ValidationError(
+            _("The photo has too many pixels (more than %(limit)s ten thousand); please upload a smaller picture.")
+            % {"limit": limit_text},
+            code="too_many_pixels",
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValidationError(not_a_picture) from error
     stored, extension = _reencoded(picture, source_format)
     thumb = picture.convert("RGB")
@@ -607,7 +619,13 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
 
 
 def _reencoded(picture, source_format: str) -> tuple[bytes, str]:
-    """The picture's pixels in a fresh file of its own format, with no metadata (PNG keeps transparency)."""
+    """The picture's pixels in a fresh file of its own format, with no metadata (PNG keeps transparency).
+
+    Pillow writes back what it read into `info` (a JPEG comment, EXIF, an ICC profile): it is emptied first.
+    """
+    transparency = picture.info.get("transparency")
+    picture = picture.copy()
+    picture.info = {"transparency": transparency} if source_format == "PNG" and transparency is not None else {}
     buffer = io.BytesIO()
     if source_format == "PNG":
         if picture.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
