@@ -6,7 +6,7 @@ see the app's own Chinese 404/403 pages, never Django's debug pages); developer
 mode is an explicit `DEBUG=1`. `make run` sets ENABLE_DEMO=1 and a random
 SECRET_KEY kept in .run-secret-key; production (docker-compose) sets DATABASE_URL,
 REDIS_URL, SECRET_KEY and ALLOWED_HOSTS. With DEBUG off a missing or weak
-SECRET_KEY stops the start (ImproperlyConfigured).
+SECRET_KEY stops gunicorn and Celery from starting (ganzhou_projects/startup.py).
 """
 
 import os
@@ -198,29 +198,9 @@ if not DEBUG:
 # --- Bounded input and safe production defaults (issue 15) -------------------------------------------
 # Kept in one block on purpose (other security settings live elsewhere); see README "Deployment".
 #
-# A production start (DEBUG off) refuses a missing, short or published SECRET_KEY instead of signing
-# sessions with a key anyone can read in this repository.
-PUBLIC_SECRET_KEYS = {
-    "dev-only-insecure-key-change-me-in-production",
-    "change-me-to-a-long-random-string",
-    "make-run-local-only-not-a-secret",
-    "build-only-not-a-secret",
-}
-if not DEBUG and (
-    len(SECRET_KEY) < 50
-    or len(set(SECRET_KEY)) < 5
-    or SECRET_KEY in PUBLIC_SECRET_KEYS
-    or SECRET_KEY.startswith("django-insecure-")
-):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        "未设置安全的 SECRET_KEY（生产模式 DEBUG=0 下必须设置至少 50 个字符的随机密钥）。"
-        "生成方法：python3 -c \"import secrets; print(secrets.token_urlsafe(50))\"，写入 .env 的 SECRET_KEY。\n"
-        "SECRET_KEY is missing, too short or public: with DEBUG=0 set it to a random value of at least "
-        '50 characters, e.g. from python3 -c "import secrets; print(secrets.token_urlsafe(50))", in .env.'
-    )
-
+# A production start (DEBUG off: gunicorn, the Celery worker and beat) refuses a missing, short or
+# published SECRET_KEY instead of signing sessions with a key anyone can read in this repository; see
+# ganzhou_projects/startup.py. (manage.py commands such as migrate and makemigrations still run.)
 # X-Forwarded-Proto says whether the browser used HTTPS; only the proxy of docker-compose.yml (which
 # overwrites it, and is the only published service) may be believed. Set by compose, never by default.
 TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
