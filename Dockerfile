@@ -21,9 +21,10 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# DEBUG=0 selects WhiteNoise's compressed manifest storage, as the running app uses.
-# The key is a placeholder only for this step; the real one comes from the environment.
-RUN DEBUG=0 SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --noinput
+# DEBUG=0 selects WhiteNoise's compressed manifest storage, as the running app uses. Settings refuse a
+# weak key with DEBUG=0, so this step gets a random one that lives only as long as the command; the real
+# key comes from the environment (.env) when the container runs.
+RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" python manage.py collectstatic --noinput
 
 # Uploads and generated exports go to /app/media, a volume in docker-compose.yml; a named volume
 # takes this directory's owner when first created, so the unprivileged user can write to it.

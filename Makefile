@@ -26,10 +26,12 @@ browser-deps:
 	@bash scripts/system_deps.sh --with-browser
 
 # `make run` is the app as users see it (DEBUG off: the app's own 404/403 pages), on plain http with demo
-# data and a key for this machine only. `DEBUG=1 make run` is developer mode.
+# data and a key for this checkout only: random, made once into .run-secret-key (not in git), so that
+# sessions survive a restart. `DEBUG=1 make run` is developer mode.
+RUN_SECRET_KEY = $(shell test -s .run-secret-key || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > .run-secret-key; cat .run-secret-key)
 run: export DEBUG ?= 0
 run: export ENABLE_DEMO ?= 1
-run: export SECRET_KEY ?= make-run-local-only-not-a-secret
+run: export SECRET_KEY ?= $(RUN_SECRET_KEY)
 run: export SESSION_COOKIE_SECURE ?= 0
 run: export CSRF_COOKIE_SECURE ?= 0
 run: export SECURE_SSL_REDIRECT ?= 0

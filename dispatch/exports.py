@@ -36,7 +36,10 @@ def _unit(params: dict) -> Unit | None:
 
 
 def may_export_official_tables(user, params: dict) -> bool:
-    """The district's tables: whoever reads every unit; one unit's tables: also that unit's own staff."""
+    """The district's tables: whoever reads every unit; one unit's tables: also that unit's own staff —
+    in both cases only roles that start export jobs at all (not auditors)."""
+    if not access.may_start_export_jobs(user):
+        return False
     try:
         unit = _unit(params)
     except (Unit.DoesNotExist, ValueError, TypeError):

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import warnings
 from decimal import Decimal
 
 from django.conf import settings
@@ -567,11 +568,19 @@ def verification_record(
 
 
 THUMBNAIL_SIZE = (320, 320)
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
 def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> ReportPhoto:
-    """Attach a progress photo: images only, size-limited, with a thumbnail."""
-    from PIL import Image, UnidentifiedImageError
+    """Attach a progress photo: images only, size- and pixel-limited, re-encoded, with a thumbnail.
+
+    The pixel count is read from the file's header before anything is decoded, so a small file
+    that would unpack to gigabytes (a decompression bomb) is refused at once. What is stored is
+    the picture re-encoded from its pixels: metadata, comments and anything else hidden in the
+    uploaded file (a script in a JPEG comment, a PNG text chunk, the GPS position) are left out;
+    the camera's orientation is applied to the pixels first.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     _require_editable(report)
     limit = settings.MAX_PHOTO_BYTES
@@ -579,27 +588,50 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
         raise ValidationError(
             _("The photo is larger than %(size)s MB; please choose a smaller one.") % {"size": limit // (1024 * 1024)}
         )
+    not_a_picture = _("The file is not a picture (JPEG, PNG or WebP).")
+    limit_text = f"{settings.MAX_PHOTO_PIXELS / 10_000:g}"
     try:
         upload.seek(0)
-        with Image.open(upload) as probe:
+        with warnings.catch_warnings():
+            # Pillow warns of (and beyond twice its own limit refuses) a bomb; the limit here is lower.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(upload)  # reads the header only
+        with probe:
+            if probe.format not in PHOTO_FORMATS:
+                raise ValidationError(not_a_picture)
+            width, height = probe.size
+            if width * height > settings.MAX_PHOTO_PIXELS:
+                raise ValidationError(
+                    _(
+                        "The photo is %(width)s × %(height)s pixels, more than the %(limit)s ten thousand "
+                        "pixels allowed; please upload a smaller picture."
+                    )
+                    % {"width": width, "height": height, "limit": limit_text},
+                    code="too_many_pixels",
+                )
             probe.verify()
         upload.seek(0)
-        image = Image.open(upload)
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValidationError(_("The file is not a picture (JPEG, PNG or WebP).")) from error
-    if image.format not in {"JPEG", "PNG", "WEBP"}:
-        raise ValidationError(_("The file is not a picture (JPEG, PNG or WebP)."))
-    thumb = image.convert("RGB")
+        with Image.open(upload) as original:
+            source_format = original.format
+            original.load()
+            picture = ImageOps.exif_transpose(original)
+    except Image.DecompressionBombError as error:
+        raise ValidationError(
+            _("The photo has too many pixels (more than %(limit)s ten thousand); please upload a smaller picture.")
+            % {"limit": limit_text},
+            code="too_many_pixels",
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(not_a_picture) from error
+    stored, extension = _reencoded(picture, source_format)
+    thumb = picture.convert("RGB")
     thumb.thumbnail(THUMBNAIL_SIZE)
     buffer = io.BytesIO()
     thumb.save(buffer, "JPEG", quality=80)
-    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[image.format]
-    upload.seek(0)
     photo = ReportPhoto(report=report, caption=(caption or "").strip()[:200], uploaded_by=acting_user)
     try:
         with transaction.atomic():
-            photo.image.save(f"photo.{extension}", ContentFile(upload.read()), save=False)
+            photo.image.save(f"photo.{extension}", ContentFile(stored), save=False)
             photo.thumbnail.save("thumb.jpg", ContentFile(buffer.getvalue()), save=False)
             save_with_history(photo, acting_user)
     except Exception:
@@ -609,6 +641,27 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
                 stored.storage.delete(stored.name)
         raise
     return photo
+
+
+def _reencoded(picture, source_format: str) -> tuple[bytes, str]:
+    """The picture's pixels in a fresh file of its own format, with no metadata (PNG keeps transparency).
+
+    Pillow writes back what it read into `info` (a JPEG comment, EXIF, an ICC profile): it is emptied first.
+    """
+    transparency = picture.info.get("transparency")
+    picture = picture.copy()
+    picture.info = {"transparency": transparency} if source_format == "PNG" and transparency is not None else {}
+    buffer = io.BytesIO()
+    if source_format == "PNG":
+        if picture.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+            picture = picture.convert("RGBA")
+        picture.save(buffer, "PNG", optimize=True)
+        return buffer.getvalue(), "png"
+    if source_format == "WEBP":
+        picture.save(buffer, "WEBP", quality=85)
+        return buffer.getvalue(), "webp"
+    picture.convert("RGB").save(buffer, "JPEG", quality=88, optimize=True)
+    return buffer.getvalue(), "jpg"
 
 
 def photo_delete(*, photo: ReportPhoto, acting_user) -> None:

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import projects_for_user
 from projects.forms import apply_validation_error, flash_errors
@@ -57,11 +58,11 @@ def month_home(request):
 
 def _fill_unit(request) -> Unit:
     """The unit whose month is filled: one's own, or any unit for those who may change every project."""
-    unit_pk = request.GET.get("unit") or request.POST.get("unit")
+    unit_pk = QueryParams(request.GET).pk("unit") or QueryParams(request.POST).pk("unit")
     if unit_pk and access.may_act_for_any_unit(request.user):
         try:
-            return Unit.objects.get(pk=int(unit_pk))
-        except (Unit.DoesNotExist, ValueError):
+            return Unit.objects.get(pk=unit_pk)
+        except Unit.DoesNotExist:
             raise Http404 from None
     if not request.user.unit_id:
         raise Http404
@@ -184,10 +185,10 @@ def fill_month(request, year, month):
     period = selectors.get_period(year, month)
     unit = _fill_unit(request)
     _may_fill(request, unit)
-    show = request.GET.get("show", "all")
-    if show not in selectors.FILL_FILTERS:
-        show = "all"
-    search = request.GET.get("q", "").strip()
+    params = QueryParams(request.GET)
+    show = params.choice("show", selectors.FILL_FILTERS, default="all")
+    search = params.text("q")
+    params.warn_if_invalid(request)
     every = selectors.unit_month_projects(period=period, unit=unit, user=request.user)
     shown = selectors.unit_month_projects(period=period, unit=unit, user=request.user, show=show, search=search)
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -533,11 +534,13 @@ def review_queue(request, year, month):
         .prefetch_related(Prefetch("verifications", queryset=SiteVerification.objects.filter(outcome="pending")))
         .order_by("unit__sort_order", "project__name")
     )
-    unit_pk = request.GET.get("unit", "")
-    if unit_pk.isdigit():
-        qs = qs.filter(unit_id=int(unit_pk))
+    params = QueryParams(request.GET)
+    unit_pk = params.pk("unit")
+    if unit_pk:
+        qs = qs.filter(unit_id=unit_pk)
     # The queue opens on what waits for review; "all" shows every report of the month.
-    status = request.GET.get("status") or "awaiting"
+    status = params.choice("status", [*ReportStatus.values, "awaiting", "all"], default="awaiting")
+    params.warn_if_invalid(request)
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
     elif status == "awaiting":
@@ -596,12 +599,9 @@ def _unit_completeness_for(user, period):
 def completeness_grid(request):
     """Units × months: expected, on time, late, missing (DHIS2's reporting completeness)."""
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
-    if not 2000 <= year <= 2100:
-        raise Http404
+    params = QueryParams(request.GET)
+    year = params.year("year", default=today.year)
+    params.warn_if_invalid(request)
     last_month = 12 if year < today.year else (today.month if year == today.year else 0)
     units = list(access.units_for_user(request.user))
     now = timezone.now()
@@ -637,8 +637,9 @@ def completeness_grid(request):
 @require_safe
 def period_list(request):
     today = timezone.localdate()
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
+    params = QueryParams(request.GET)
+    year = params.year("year", default=today.year)
+    params.warn_if_invalid(request)
     periods = selectors.periods_for_year(year, range(1, 13))
     return render(
         request,

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exports.models import ExportJob
+from exports.services import ExportAlreadyRunning
 from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
 from projects import access
 from projects.models import Unit
@@ -136,7 +137,13 @@ def official_tables(request, year: int, month: int):
     period = get_period(year, month)
     unit, every_unit = _tables_scope(request)
     if request.method == "POST":
-        job = official_tables_export_start(user=request.user, period=period, unit=unit)
+        try:
+            job = official_tables_export_start(user=request.user, period=period, unit=unit)
+        except ExportAlreadyRunning as running:
+            messages.warning(request, running.messages[0])
+            if running.job.pk:
+                return redirect("exports:job", pk=running.job.pk)
+            return redirect(request.get_full_path())
         return redirect("exports:job", pk=job.pk)
     key = request.GET.get("download")
     if key:
@@ -163,6 +170,7 @@ def official_tables(request, year: int, month: int):
         "previous": previous,
         "following": following,
         "jobs": ExportJob.objects.filter(user=request.user).order_by("-created_at", "-id")[:5],
+        "may_start_jobs": access.may_start_export_jobs(request.user),
     }
     return render(request, "dispatch/official_tables.html", context)
 

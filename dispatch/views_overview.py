@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.models import ZERO, ProjectYearPlan
 
@@ -39,7 +40,9 @@ def month_overview(request, year, month):
     period = selectors.period_for(year, month)
     projects = selectors.expected_projects(period).filter(pk__in=access.projects_for_user(request.user).values("pk"))
     leads = access.may_be_assigned_leader(request.user)
-    scope = request.GET.get("scope") or ("mine" if leads else "all")
+    params = QueryParams(request.GET)
+    scope = params.choice("scope", ("mine", "all"), default="mine" if leads else "all")
+    params.warn_if_invalid(request)
     if scope == "mine":
         projects = projects.filter(leader=request.user)
     projects = projects.select_related("responsible_unit").order_by("responsible_unit__sort_order", "name", "id")
@@ -84,10 +87,9 @@ def project_months(request, pk):
     """The project page's 月度进展 tab: the year's months with plan, completed, cumulative, physical progress,
     photos and report status, for everyone who may see the project (another unit's user gets 404)."""
     project = access.get_project_for_user(request.user, pk)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    params = QueryParams(request.GET)
+    year = params.year("year", default=timezone.localdate().year)
+    params.warn_if_invalid(request)
     plan = ProjectYearPlan.objects.filter(project=project, year=year).first()
     sent = ~Q(status=ReportStatus.DRAFT)
     before = (

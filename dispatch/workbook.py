@@ -36,6 +36,7 @@ from ganzhou_projects.xlsx import (
     MONEY_FORMAT,
     NUMBER_ALIGNMENT,
     RowError,
+    bounded_rows,
     cell_at,
     cell_text,
     choice_lookup,
@@ -383,7 +384,7 @@ def _read_workbook(uploaded_file, period: ReportingPeriod) -> tuple[dict[str, in
 
 
 def _read_sheet(ws, period: ReportingPeriod):
-    rows = (tuple(cell.value for cell in cells) for cells in ws.iter_rows())
+    rows = (tuple(cell.value for cell in cells) for cells in bounded_rows(ws))
     known = {_header_key(header): header for header in WORKBOOK_COLUMNS}
     known |= {_header_key(alias): header for alias, header in HEADER_ALIASES.items()}
     columns: dict[str, int] = {}
@@ -409,7 +410,7 @@ def _read_sheet(ws, period: ReportingPeriod):
     data: list[tuple[int, tuple]] = []
     wanted = [columns[header] for header in (COL_ID, *COLUMN_KINDS, *PROBLEM_HEADERS) if header in columns]
     percent = columns.get(COL_PERCENT)
-    for row_number, row_cells in enumerate(ws.iter_rows(min_row=header_row + 1), start=header_row + 1):
+    for row_number, row_cells in enumerate(bounded_rows(ws, min_row=header_row + 1), start=header_row + 1):
         cells = tuple(cell.value for cell in row_cells)
         if percent is not None:
             cells = _percent_as_typed(cells, row_cells, percent)

@@ -21,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 from dispatch.models import MonthlyReport, ProblemCategory, ReportedProblem, SolvingLevel
 from ganzhou_projects.audit import save_with_history
 from ganzhou_projects.history import HistoryEvent, history_events
+from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import projects_for_user
 from projects.models import Project, Unit
@@ -297,23 +298,17 @@ class LedgerFilters:
     month: int | None = None
 
     @classmethod
-    def from_query(cls, query) -> "LedgerFilters":
-        """Read the filters of the ledger page; unknown values are ignored."""
+    def from_query(cls, params: QueryParams) -> "LedgerFilters":
+        """Read the filters of the ledger page; bad values are ignored (and remembered by `params`)."""
         filters = cls()
-        unit = query.get("unit", "")
-        if unit.isdigit():
-            filters.unit = Unit.objects.filter(pk=int(unit)).first()
-        if query.get("category") in ProblemCategory.values:
-            filters.category = query["category"]
-        if query.get("level") in SolvingLevel.values:
-            filters.level = query["level"]
-        try:
-            year, month = (int(part) for part in query.get("month", "").split("-"))
-        except ValueError:
-            pass
-        else:
-            if 2000 <= year <= 2100 and 1 <= month <= 12:
-                filters.year, filters.month = year, month
+        unit_pk = params.pk("unit")
+        if unit_pk:
+            filters.unit = Unit.objects.filter(pk=unit_pk).first()
+        filters.category = params.choice("category", ProblemCategory.values)
+        filters.level = params.choice("level", SolvingLevel.values)
+        month = params.year_month("month")
+        if month:
+            filters.year, filters.month = month
         return filters
 
     @property

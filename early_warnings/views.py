@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import get_project_for_user, projects_for_user
 from projects.forms import apply_validation_error
@@ -29,28 +30,21 @@ HISTORY_ROWS = 50
 SETTINGS_HISTORY_PAGE_SIZE = 20
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _board_filters(request) -> selectors.BoardFilters:
-    get = request.GET
+    params = QueryParams(request.GET)
     f = selectors.BoardFilters(
-        colour=get.get("colour", "") if get.get("colour") in Colour.values else "",
-        status=get.get("status", ""),
-        escalated=get.get("escalated", "") if get.get("escalated") in ("yes", "no") else "",
-        project_id=_int(get.get("project")),
+        colour=params.choice("colour", Colour.values),
+        status=params.choice("status", [selectors.OPEN, *ProjectWarning.Status.values]),
+        escalated=params.choice("escalated", ("yes", "no")),
+        project_id=params.pk("project"),
     )
-    unit_pk = _int(get.get("unit"))
+    unit_pk = params.pk("unit")
     if unit_pk:
         f.unit = Unit.objects.filter(pk=unit_pk).first()
-    period = get.get("period", "")  # "2026-11", as <input type="month"> sends it
-    year, _sep, month = period.partition("-")
-    if _int(year) and _int(month) and 1 <= int(month) <= 12:
-        f.year, f.month = int(year), int(month)
+    period = params.year_month("period")  # "2026-11", as <input type="month"> sends it
+    if period:
+        f.year, f.month = period
+    params.warn_if_invalid(request)
     return f
 
 
@@ -199,7 +193,7 @@ def warning_issue(request):
         raise PermissionDenied
     visible = projects_for_user(request.user)
     # The form posts back to the same address, so a preset ?project= stays in force on a second try.
-    preset_pk = request.GET.get("project")
+    preset_pk = QueryParams(request.GET).pk("project")
     preset = get_project_for_user(request.user, preset_pk) if preset_pk else None
     form = WarningIssueForm(request.POST or None, projects=visible, preset=preset)
     if request.method == "POST" and form.is_valid():

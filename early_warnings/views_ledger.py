@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from dispatch.models import ProblemCategory, SolvingLevel
+from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import projects_for_user
 from projects.forms import apply_validation_error, flash_errors
@@ -37,10 +38,10 @@ def _creatable_projects(user):
 def ledger(request):
     """The ledger in three tabs with filters by unit, category, level and month raised."""
     today = timezone.localdate()
-    view = request.GET.get("view", problem_ledger.OPEN)
-    if view not in problem_ledger.VIEWS:
-        view = problem_ledger.OPEN
-    filters = problem_ledger.LedgerFilters.from_query(request.GET)
+    params = QueryParams(request.GET)
+    view = params.choice("view", problem_ledger.VIEWS, default=problem_ledger.OPEN)
+    filters = problem_ledger.LedgerFilters.from_query(params)
+    params.warn_if_invalid(request)
     page = Paginator(problem_ledger.problem_list(request.user, view, filters, today=today), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -99,8 +100,9 @@ def problem_create(request):
     if not assigns and not projects.exists():
         raise PermissionDenied
     initial = {}
-    if request.GET.get("project", "").isdigit():
-        initial["project"] = int(request.GET["project"])
+    preset_pk = QueryParams(request.GET).pk("project")
+    if preset_pk:
+        initial["project"] = preset_pk
     form = ProblemForm(request.POST or None, projects=projects, assigns=assigns, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -30,6 +30,8 @@ class ExportJob(models.Model):
 
     # A job running longer than this was lost with its worker and may be claimed again.
     STALE_AFTER = datetime.timedelta(minutes=30)
+    # Not finished yet: a user has at most one such job per kind.
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="export_jobs"
@@ -49,6 +51,13 @@ class ExportJob(models.Model):
         verbose_name_plural = _("export jobs")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_unfinished_export_per_user_and_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind_label} #{self.pk}"

@@ -9,3 +9,11 @@ def run_export_job(job_id: int) -> None:
     from .services import export_job_run
 
     export_job_run(job_id)
+
+
+@shared_task(ignore_result=True)
+def remove_old_export_files() -> int:
+    """Daily (Celery beat, ganzhou_projects/celery.py): export files older than EXPORT_FILES_MAX_AGE_DAYS go."""
+    from .services import export_files_remove_old
+
+    return export_files_remove_old()

@@ -3,9 +3,10 @@
 This module is the one place that reads the environment. With nothing set,
 the app runs on SQLite with Celery tasks executed eagerly and DEBUG off (users
 see the app's own Chinese 404/403 pages, never Django's debug pages); developer
-mode is an explicit `DEBUG=1`. `make run` sets ENABLE_DEMO=1 and a local-only
-SECRET_KEY; production (docker-compose) sets DATABASE_URL, REDIS_URL,
-SECRET_KEY and ALLOWED_HOSTS.
+mode is an explicit `DEBUG=1`. `make run` sets ENABLE_DEMO=1 and a random
+SECRET_KEY kept in .run-secret-key; production (docker-compose) sets DATABASE_URL,
+REDIS_URL, SECRET_KEY and ALLOWED_HOSTS. With DEBUG off a missing or weak
+SECRET_KEY stops gunicorn and Celery from starting (ganzhou_projects/startup.py).
 """
 
 import datetime
@@ -122,11 +123,6 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:project_list"
 LOGOUT_REDIRECT_URL = "login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
-
 LANGUAGE_CODE = "zh-hans"
 # The users work in Simplified Chinese whatever their browser asks for, so there is no LocaleMiddleware.
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -156,8 +152,6 @@ MAX_XLSX_UNCOMPRESSED_BYTES = int(os.environ.get("MAX_XLSX_UNCOMPRESSED_BYTES", 
 # Exports with more rows than this run in a Celery task with visible progress instead of in the request.
 INLINE_EXPORT_MAX_ROWS = int(os.environ.get("INLINE_EXPORT_MAX_ROWS", 3000))
 MAX_PHOTO_BYTES = int(os.environ.get("MAX_PHOTO_BYTES", 8 * 1024 * 1024))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 
 # Redis and Celery. Without REDIS_URL, tasks run eagerly in the web process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -202,7 +196,54 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "甘州区重点项目
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+
+# --- Bounded input and safe production defaults (issue 15) -------------------------------------------
+# Kept in one block on purpose (other security settings live elsewhere); see README "Deployment".
+#
+# A production start (DEBUG off: gunicorn, the Celery worker and beat) refuses a missing, short or
+# published SECRET_KEY instead of signing sessions with a key anyone can read in this repository; see
+# ganzhou_projects/startup.py. (manage.py commands such as migrate and makemigrations still run.)
+# X-Forwarded-Proto says whether the browser used HTTPS; only the proxy of docker-compose.yml (which
+# overwrites it, and is the only published service) may be believed. Set by compose, never by default.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+if TRUST_PROXY_HEADERS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Request bodies: the largest legitimate one is a photo (MAX_PHOTO_BYTES) or a workbook (MAX_UPLOAD_BYTES)
+# with its form. RequestBodyLimitMiddleware refuses a larger Content-Length with a 413 page before any
+# of the body is read; the proxy's client_max_body_size (deploy/nginx.conf) refuses it even earlier.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", max(MAX_UPLOAD_BYTES, MAX_PHOTO_BYTES) + 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields without the files
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file, not memory
+# Photos: refused above this many pixels before decoding (a 19 KB PNG can hold 12,500 × 12,500).
+MAX_PHOTO_PIXELS = int(os.environ.get("MAX_PHOTO_PIXELS", 40_000_000))
+
+# Sessions end after this long without a request (IdleSessionTimeoutMiddleware), and at the latest
+# after SESSION_COOKIE_AGE however active.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 60 * 60))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 12 * 60 * 60))
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+MIDDLEWARE = [
+    "ganzhou_projects.middleware.RequestBodyLimitMiddleware",
+    *MIDDLEWARE,
+    "ganzhou_projects.middleware.IdleSessionTimeoutMiddleware",
+    "ganzhou_projects.middleware.PrivatePagesMiddleware",
+]
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
+
+# Export jobs: at most one running job per user and kind; files older than this are removed daily.
+EXPORT_FILES_MAX_AGE_DAYS = int(os.environ.get("EXPORT_FILES_MAX_AGE_DAYS", 7))
+# --- end of issue 15 block -------------------------------------------------------------------------------
 
 # --- Security hardening (issue 13) -------------------------------------------------------------------
 # `python manage.py check --deploy` with the production settings (DEBUG off, a real SECRET_KEY and

@@ -2,6 +2,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from projects.access import may_use_admin
+
 
 def _database_ok() -> tuple[bool, str]:
     try:
@@ -30,10 +32,15 @@ def _redis_ok() -> tuple[bool, str]:
 
 @never_cache
 def healthz(request):
+    """200 {"status": "ok"} or 503 {"status": "error"} for the container healthcheck and anyone else.
+
+    Which part failed and how (the exception's class) is shown to signed-in administrators only:
+    it tells an outsider what the server runs.
+    """
     db_ok, db_detail = _database_ok()
     redis_ok, redis_detail = _redis_ok()
     healthy = db_ok and redis_ok
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "database": db_detail, "redis": redis_detail},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "error"}
+    if request.user.is_authenticated and may_use_admin(request.user):
+        body |= {"database": db_detail, "redis": redis_detail}
+    return JsonResponse(body, status=200 if healthy else 503)

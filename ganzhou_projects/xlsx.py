@@ -7,6 +7,7 @@ sees them, so an oversized file or a zip bomb is refused without being unpacked.
 """
 
 import datetime
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,8 +37,27 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # a crafted archive. Small members are exempt: tiny repetitive files compress
 # very well without being dangerous.
 MAX_COMPRESSION_RATIO = 200
-RATIO_CHECK_MIN_BYTES = 1024 * 1024
+RATIO_CHECK_MIN_BYTES = 256 * 1024
 MAX_ZIP_MEMBERS = 2000
+
+# The work of reading a sheet grows with its rows and cells, blank ones included (a styled empty
+# cell costs openpyxl as much as a filled one), not with the file's bytes. The largest official
+# table has 5,000 project rows of about 30 columns; these bounds leave room for that and refuse
+# a crafted sheet before openpyxl parses it. Counting runs over the raw XML, stops at the limit.
+MAX_SHEET_ROWS = 10_000  # highest row number and number of rows, per sheet
+MAX_SHEET_COLUMNS = 200  # highest column number (Excel allows 16,384: XFD)
+MAX_CELLS = 300_000  # cells in all sheets together
+MAX_SHARED_STRINGS = 300_000
+SCAN_CHUNK_BYTES = 1024 * 1024
+WORKSHEET_MEMBER = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+SHARED_STRINGS_MEMBER = "xl/sharedStrings.xml"
+ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>")
+STRING_ITEM_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b")
+DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*\bref=\"([A-Za-z0-9:$]+)\"")
+ROW_NUMBER_ATTR = re.compile(rb"""\br=["'](\d+)["']""")
+CELL_REF_ATTR = re.compile(rb"""\br=["']\$?([A-Za-z]{1,4})\$?\d*["']""")
+CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d+)")
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -220,12 +240,113 @@ def check_xlsx_archive(uploaded_file) -> None:
     total = sum(info.file_size for info in members)
     if total > settings.MAX_XLSX_UNCOMPRESSED_BYTES:
         raise ValidationError(suspicious, code="zip_bomb")
+    # The ratio of each large member and of the whole archive: many members each under the
+    # threshold must not add up to a bomb.
+    compressed = sum(info.compress_size for info in members)
+    if total >= RATIO_CHECK_MIN_BYTES and total > MAX_COMPRESSION_RATIO * max(compressed, 1):
+        raise ValidationError(suspicious, code="zip_bomb")
     for info in members:
         if info.file_size >= RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
             info.compress_size, 1
         ):
             raise ValidationError(suspicious, code="zip_bomb")
     _refuse_xml_declarations(uploaded_file, members)
+    try:
+        with zipfile.ZipFile(uploaded_file) as archive:
+            _check_sheet_sizes(archive, members)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ValidationError(not_xlsx, code="not_xlsx") from error
+    finally:
+        uploaded_file.seek(0)
+
+
+def _too_large_sheet() -> ValidationError:
+    return ValidationError(
+        _(
+            "The workbook has more than %(rows)s rows, %(columns)s columns or %(cells)s cells (empty ones "
+            "included) and was refused. Please delete the empty rows and columns or split the file."
+        )
+        % {"rows": f"{MAX_SHEET_ROWS:,}", "columns": MAX_SHEET_COLUMNS, "cells": f"{MAX_CELLS:,}"},
+        code="too_many_cells",
+    )
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """A member's XML in pieces that each end before a tag's "<", so that no tag is split."""
+    carry = b""
+    with archive.open(info) as member:
+        while True:
+            data = member.read(SCAN_CHUNK_BYTES)
+            if not data:
+                break
+            data = carry + data
+            cut = data.rfind(b"<")
+            if cut <= 0:
+                carry = data
+                continue
+            carry = data[cut:]
+            yield data[:cut]
+    if carry:
+        yield carry
+
+
+def _check_sheet_sizes(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose sheets declare or hold more rows, columns or cells than any official table.
+
+    A scan of the raw XML with byte patterns: it decompresses and counts, stopping as soon as a
+    limit is passed, so a hostile sheet is refused after a bounded amount of work.
+    """
+    cells = 0
+    for info in members:
+        if info.filename == SHARED_STRINGS_MEMBER:
+            strings = 0
+            for chunk in _chunks(archive, info):
+                strings += len(STRING_ITEM_TAG.findall(chunk))
+                if strings > MAX_SHARED_STRINGS:
+                    raise _too_large_sheet()
+            continue
+        if not WORKSHEET_MEMBER.match(info.filename):
+            continue
+        rows = 0
+        first = True
+        for chunk in _chunks(archive, info):
+            if first:
+                first = False
+                dimension = DIMENSION_TAG.search(chunk)
+                if dimension:
+                    refs = CELL_REF.findall(dimension.group(1).decode("ascii"))
+                    if any(
+                        _column_number(col) > MAX_SHEET_COLUMNS or int(row) > MAX_SHEET_ROWS for col, row in refs
+                    ):
+                        raise _too_large_sheet()
+            for match in ROW_TAG.finditer(chunk):
+                rows += 1
+                number = ROW_NUMBER_ATTR.search(match.group(1))
+                if rows > MAX_SHEET_ROWS or (number and int(number.group(1)) > MAX_SHEET_ROWS):
+                    raise _too_large_sheet()
+            for match in CELL_TAG.finditer(chunk):
+                cells += 1
+                ref = CELL_REF_ATTR.search(match.group(1))
+                if cells > MAX_CELLS or (ref and _column_number(ref.group(1).decode("ascii")) > MAX_SHEET_COLUMNS):
+                    raise _too_large_sheet()
+
+
+def bounded_rows(ws, *, min_row: int = 1, values_only: bool = False):
+    """A read-only sheet's rows, at most MAX_SHEET_ROWS of at most MAX_SHEET_COLUMNS cells.
+
+    `check_xlsx_archive` has refused sheets beyond these bounds; passing them to openpyxl as well
+    keeps a declared dimension from padding rows with millions of empty cells. Without a declared
+    dimension openpyxl pads nothing, and each row has the cells the file holds.
+    """
+    max_col = min(ws.max_column, MAX_SHEET_COLUMNS) if ws.max_column else None
+    return ws.iter_rows(min_row=min_row, max_row=MAX_SHEET_ROWS, max_col=max_col, values_only=values_only)
 
 
 # A workbook's XML never declares a DTD: one that does is an XML external entity (XXE) or entity

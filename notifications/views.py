@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ganzhou_projects.query import QueryParams
 from projects import access
 
 from . import services
@@ -22,7 +23,7 @@ PAGE_SIZE = 30
 def centre(request):
     """The user's notification centre, newest first."""
     qs = NoticeRecipient.objects.filter(user=request.user).select_related("notice", "notice__unit")
-    if request.GET.get("unread") == "1":
+    if QueryParams(request.GET).flag("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs.order_by("-notice__created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -75,12 +76,14 @@ def sent_log(request):
         users=Count("recipients", distinct=True),
         read=Count("recipients", filter=Q(recipients__read_at__isnull=False), distinct=True),
     )
-    kind = request.GET.get("kind", "")
+    params = QueryParams(request.GET)
+    kind = params.text("kind", max_length=Notice._meta.get_field("kind").max_length)
     if kind:
         qs = qs.filter(kind=kind)
-    text = request.GET.get("q", "").strip()
+    text = params.text("q")
     if text:
         qs = qs.filter(Q(title__icontains=text) | Q(unit__name__icontains=text))
+    params.warn_if_invalid(request)
     qs = qs.prefetch_related(Prefetch("emails", queryset=EmailDelivery.objects.order_by("id"))).order_by(
         "-created_at", "-id"
     )

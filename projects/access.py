@@ -170,6 +170,19 @@ def may_export_inventory(user) -> bool:
     return getattr(user, "is_authenticated", False)
 
 
+def may_start_export_jobs(user) -> bool:
+    """Who starts background exports (the district's tables, a large inventory): the roles whose work needs
+    the files — DRC compiles and sends the tables, leaders take them to the dispatch meeting, the statistics
+    and finance bureaus check investment and funds against their own figures, a unit's staff download their
+    unit's tables, administrators support them all. Auditors read every record and its history on screen
+    (seed: read-only) and start none: each job is a district-wide file written by a worker."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_administrator(user) or has_role(user, roles.DRC, roles.LEADER, roles.STATISTICS, roles.FINANCE):
+        return True
+    return is_unit_staff(user)
+
+
 def may_manage_lists(user) -> bool:
     """DRC adjusts the annual list and the reserve library (seed 001 §14)."""
     return _can(user, "projects.manage_lists")

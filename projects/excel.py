@@ -25,6 +25,7 @@ from ganzhou_projects.xlsx import (
     MONEY_FORMAT,
     NUMBER_ALIGNMENT,
     RowError,
+    bounded_rows,
     cell_at,
     cell_text,
     choice_lookup,
@@ -295,7 +296,7 @@ def _read_rows(uploaded_file) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
 
 
 def _read_sheet(ws):
-    rows = ws.iter_rows(values_only=True)
+    rows = bounded_rows(ws, values_only=True)
     header_row = None
     columns: dict[str, int] = {}
     for row_number, cells in enumerate(rows, start=1):

@@ -37,5 +37,5 @@ INVENTORY_EXPORT = ExportKind(
     key=INVENTORY,
     label=gettext_lazy("Project inventory (planning table)"),
     build=build_inventory,
-    may_start=lambda user, params: access.may_export_inventory(user),
+    may_start=lambda user, params: access.may_export_inventory(user) and access.may_start_export_jobs(user),
 )

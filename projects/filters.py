@@ -2,21 +2,18 @@
 
 from django.http import HttpRequest
 
+from ganzhou_projects.query import QueryParams
+
 from .models import ListKind, Sector, Stage, Unit
 from .selectors import ProjectFilters
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int((value or "").strip())
-    except ValueError:
-        return None
-
 
 def filters_from_request(request: HttpRequest) -> ProjectFilters:
-    return filters_from_query(request.GET)
+    """The filters of the list page; a bad value is ignored and the page says so."""
+    query = QueryParams(request.GET)
+    filters = _read(query)
+    query.warn_if_invalid(request)
+    return filters
 
 
 def filters_from_query(params) -> ProjectFilters:
@@ -25,23 +22,21 @@ def filters_from_query(params) -> ProjectFilters:
     Unknown or malformed values are ignored rather than refused, so a stale
     bookmark still shows a list.
     """
+    return _read(QueryParams(params))
+
+
+def _read(query: QueryParams) -> ProjectFilters:
     unit = None
-    unit_pk = _int_or_none(params.get("unit"))
+    unit_pk = query.pk("unit")
     if unit_pk is not None:
         unit = Unit.objects.filter(pk=unit_pk).first()
-    sector = params.get("sector", "")
-    stage = params.get("stage", "")
-    list_kind = params.get("list", "")
-    year = _int_or_none(params.get("year"))
-    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
-        year = None
     return ProjectFilters(
         unit=unit,
-        sector=sector if sector in Sector.values else "",
-        stage=stage if stage in Stage.values else "",
-        list_kind=list_kind if list_kind in ListKind.values else "",
-        leader_id=_int_or_none(params.get("leader")),
-        year=year,
-        text=params.get("q", "").strip()[:100],
-        mine_only=params.get("mine") == "1",
+        sector=query.choice("sector", Sector.values),
+        stage=query.choice("stage", Stage.values),
+        list_kind=query.choice("list", ListKind.values),
+        leader_id=query.pk("leader"),
+        year=query.year("year"),
+        text=query.text("q"),
+        mine_only=query.flag("mine"),
     )

@@ -10,6 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ganzhou_projects.query import QueryParams
+
 from . import access, selectors, services
 from .filters import filters_from_request
 from .forms import (
@@ -248,10 +250,9 @@ def reserve_comprehensive_view(request, entry_pk):
 @login_required
 @require_safe
 def annual_list(request):
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    query = QueryParams(request.GET)
+    year = query.year("year", default=timezone.localdate().year)
+    query.warn_if_invalid(request)
     entries = (
         ListEntry.objects.filter(
             kind=ListKind.ANNUAL,
@@ -286,20 +287,27 @@ def annual_list(request):
 @login_required
 @require_safe
 def reserve(request):
-    view = request.GET.get("view") or ReserveLevel.View.COMPREHENSIVE
-    if view not in ReserveLevel.View.values:
-        raise Http404
+    query = QueryParams(request.GET)
+    view = query.choice("view", ReserveLevel.View.values, default=ReserveLevel.View.COMPREHENSIVE)
+    show_all = query.flag("all")
     groups = selectors.reserve_view(request.user, view)
     entries = selectors.reserve_entries(request.user).order_by("-project__total_investment", "project_id")
-    group = request.GET.get("group", "")
+    # The group is a department or town id in those views, an industry chain in the chain view.
+    group = ""
     if view == ReserveLevel.View.COMPREHENSIVE:
-        entries = entries.filter(in_comprehensive=True) if request.GET.get("all") != "1" else entries
-    elif group and view == ReserveLevel.View.SECTOR:
-        entries = entries.filter(project__competent_department_id=group)
-    elif group and view == ReserveLevel.View.CHAIN:
-        entries = entries.filter(project__industry_chain=group)
-    elif group and view == ReserveLevel.View.TOWNSHIP:
-        entries = entries.filter(project__responsible_unit_id=group)
+        entries = entries if show_all else entries.filter(in_comprehensive=True)
+    elif view == ReserveLevel.View.CHAIN:
+        group = query.choice("group", IndustryChain.values)
+        if group:
+            entries = entries.filter(project__industry_chain=group)
+    else:
+        group_pk = query.pk("group")
+        group = "" if group_pk is None else str(group_pk)
+        if group_pk is not None and view == ReserveLevel.View.SECTOR:
+            entries = entries.filter(project__competent_department_id=group_pk)
+        elif group_pk is not None:
+            entries = entries.filter(project__responsible_unit_id=group_pk)
+    query.warn_if_invalid(request)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -315,7 +323,7 @@ def reserve(request):
             "querystring": query.urlencode(),
             "chains": dict(IndustryChain.choices),
             "can_manage_lists": access.may_manage_lists(request.user),
-            "show_all": request.GET.get("all") == "1",
+            "show_all": show_all,
         },
     )
 
@@ -328,15 +336,17 @@ def adjustments(request):
         .select_related("entry", "entry__project", "entry__project__responsible_unit", "acting_user")
         .order_by("-created_at", "-id")
     )
-    kind = request.GET.get("kind", "")
-    if kind in ListKind.values:
+    params = QueryParams(request.GET)
+    kind = params.choice("kind", ListKind.values)
+    if kind:
         qs = qs.filter(entry__kind=kind)
-    quarter = request.GET.get("quarter", "")
-    if quarter in {"1", "2", "3", "4"}:
-        qs = qs.filter(quarter=int(quarter))
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        qs = qs.filter(created_at__year=int(year))
+    quarter = params.integer("quarter", minimum=1, maximum=4)
+    if quarter:
+        qs = qs.filter(quarter=quarter)
+    year = params.year("year")
+    if year:
+        qs = qs.filter(created_at__year=year)
+    params.warn_if_invalid(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -346,8 +356,8 @@ def adjustments(request):
         {
             "page": page,
             "kind": kind,
-            "quarter": quarter,
-            "year": year,
+            "quarter": "" if quarter is None else str(quarter),
+            "year": "" if year is None else str(year),
             "list_kinds": ListKind.choices,
             "querystring": query.urlencode(),
         },
@@ -357,7 +367,7 @@ def adjustments(request):
 def project_picker_response(request, projects) -> JsonResponse:
     """A project picker's search (GET ?q=): at most 20 of `projects` — the set the picker's form accepts,
     which the calling view has scoped to the user — as {"results": [{value, text, code}]}."""
-    text = request.GET.get("q", "")[: selectors.PICKER_QUERY_LENGTH]
+    text = QueryParams(request.GET).text("q", max_length=selectors.PICKER_QUERY_LENGTH)
     found = selectors.project_picker_search(projects, text)
     response = JsonResponse(
         {

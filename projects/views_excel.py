@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from exports.services import ExportAlreadyRunning
 from ganzhou_projects.xlsx import XLSX_CONTENT_TYPE, XlsxUploadForm
 
 from . import access
@@ -47,7 +49,23 @@ def export_inventory(request):
     projects = Project.objects.none() if blank else project_list(request.user, filters)
     if not blank and projects.count() > settings.INLINE_EXPORT_MAX_ROWS:
         # A large inventory is written by a worker; the page shows its progress.
-        job = inventory_export_start(user=request.user, query=request.GET.urlencode(), year=filters.year or today.year)
+        if not access.may_start_export_jobs(request.user):
+            messages.error(
+                request,
+                _(
+                    "More than %(rows)s projects are written in the background, which your role cannot start. "
+                    "Please narrow the filters and export again."
+                )
+                % {"rows": settings.INLINE_EXPORT_MAX_ROWS},
+            )
+            return redirect(reverse("projects:project_list") + "?" + request.GET.urlencode())
+        try:
+            job = inventory_export_start(
+                user=request.user, query=request.GET.urlencode(), year=filters.year or today.year
+            )
+        except ExportAlreadyRunning as running:
+            messages.warning(request, running.messages[0])
+            return redirect("exports:job", pk=running.job.pk) if running.job.pk else redirect("projects:project_list")
         return redirect("exports:job", pk=job.pk)
     content = export_planning_table(projects, filters.year or today.year)
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)

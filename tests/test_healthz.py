@@ -22,13 +22,29 @@ def test_healthz_is_ok_without_login_when_database_and_redis_answer(client, redi
     response = client.get(reverse("healthz"))
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.json() == {"status": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_healthz_tells_only_administrators_which_part_failed(client, redis_configured, administrator, drc):
+    """Issue 15: an anonymous visitor (or an ordinary user) learns ok / not ok, never an exception's class."""
+    failing = mock.patch.object(connections["default"], "cursor", side_effect=OperationalError("connection refused"))
+    client.force_login(drc)
+    # The login itself needs the database: patch only around the health check's own query.
+    with mock.patch("ganzhou_projects.views._database_ok", return_value=(False, "OperationalError")):
+        assert client.get(reverse("healthz")).json() == {"status": "error"}
+    client.logout()
+    with failing:
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "error"}
+    assert "OperationalError" not in response.content.decode()
+
+
 @pytest.mark.django_db
-def test_healthz_is_503_when_redis_is_unreachable(client, settings):
+def test_healthz_is_503_when_redis_is_unreachable(client, settings, administrator):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    client.force_login(administrator)
 
     response = client.get(reverse("healthz"))
 
@@ -40,10 +56,10 @@ def test_healthz_is_503_when_redis_is_unreachable(client, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_database_fails(client, redis_configured):
-    # django.db.connection proxies to connections["default"]; every cursor it opens now fails.
-    failing = mock.patch.object(connections["default"], "cursor", side_effect=OperationalError("connection refused"))
-    with failing:
+def test_healthz_is_503_when_the_database_fails(client, redis_configured, administrator):
+    # An administrator sees which part failed; the check's own query is made to fail.
+    client.force_login(administrator)
+    with mock.patch("ganzhou_projects.views._database_ok", return_value=(False, "OperationalError")):
         response = client.get(reverse("healthz"))
 
     assert response.status_code == 503
@@ -51,8 +67,9 @@ def test_healthz_is_503_when_the_database_fails(client, redis_configured):
 
 
 @pytest.mark.django_db
-def test_healthz_without_redis_url_reports_eager_tasks_as_healthy(client, settings):
+def test_healthz_without_redis_url_reports_eager_tasks_as_healthy(client, settings, administrator):
     settings.REDIS_URL = ""
+    client.force_login(administrator)
 
     response = client.get(reverse("healthz"))
 

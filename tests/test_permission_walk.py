@@ -237,6 +237,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "auditlog:project_as_of": {"pk": item["project"].pk},
     }
     no_arguments = {
+        "password_change",
+        "password_change_done",
         "projects:project_list",
         "projects:project_create",
         "projects:annual_list",

@@ -16,6 +16,7 @@ from dispatch import services, workbook
 from dispatch.models import SHANGHAI, MonthlyReport, ReportedProblem, ReportStatus
 from tests.dispatch.conftest import fill, put_on_annual_list
 from tests.factories import ProjectFactory
+from tests.xlsx_attacks import inflate
 
 D = Decimal
 NOW = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)
@@ -431,6 +432,26 @@ def test_a_zip_bomb_is_refused(client, reporter_a, listed_a, settings):
     assert len(bomb) < settings.MAX_UPLOAD_BYTES
 
     assert refused(client, reporter_a, bomb) == "zip_bomb"
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        {"dimension": "A1:XFD1048576"},
+        {"blank_rows": 12_000},
+        {"blank_rows": 3_100, "blank_cells_per_row": 100},
+        {"far_row": 1_048_576},
+    ],
+    ids=["declared-dimension", "blank-rows", "blank-cells", "far-row"],
+)
+def test_a_month_workbook_that_would_cost_minutes_of_cpu_is_refused(client, reporter_a, listed_a, attack):
+    """Issue 15: blank rows and cells were read without being counted; now the sheet's size is bounded."""
+    content = inflate(download(client, reporter_a), **attack)
+    assert len(content) < 2 * 1024 * 1024
+
+    assert refused(client, reporter_a, upload_file(content)) == "too_many_cells"
+    response = client.post(upload_url(), {"file": upload_file(content)})
+    assert "单元格（含空单元格），已拒绝" in response.content.decode()
 
 
 def test_a_workbook_without_the_project_number_column_is_refused(client, reporter_a, listed_a):

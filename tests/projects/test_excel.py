@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from ganzhou_projects.xlsx import load_workbook_safely, write_two_row_header
+from ganzhou_projects.xlsx import check_xlsx_archive, load_workbook_safely, write_two_row_header
 from projects.excel import (
     IMPORT_REASON,
     export_planning_table,
@@ -24,6 +24,7 @@ from projects.excel import (
 )
 from projects.models import ListAdjustment, ListEntry, ListKind, Project, Sector, SigningStatus, Stage
 from tests.factories import ProjectFactory
+from tests.xlsx_attacks import inflate
 
 EXPORT_URL = reverse("projects:export_inventory")
 IMPORT_URL = reverse("projects:import_projects")
@@ -484,6 +485,51 @@ def test_an_absurd_compression_ratio_is_refused_below_the_size_limit(town_a):
     with pytest.raises(ValidationError) as refused_error:
         load_workbook_safely(bomb)
     assert refused_error.value.code == "zip_bomb"
+
+
+# Bounded work (issue 15): blank rows and cells count, a declared dimension counts, the whole archive's
+# expansion counts; each is refused before openpyxl reads the sheet, with a Chinese message.
+SHEET_TOO_LARGE = "空行空列"
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        {"dimension": "A1:XFD1048576"},
+        {"blank_rows": 12_000},
+        {"blank_rows": 3_100, "blank_cells_per_row": 100},
+        {"far_row": 1_048_576},
+        {"shared_strings": 310_000},
+    ],
+    ids=["declared-dimension", "blank-rows", "blank-cells", "far-row", "shared-strings"],
+)
+def test_a_sheet_that_would_cost_minutes_of_cpu_is_refused(client, drc, town_a, attack):
+    content = inflate(planning_file([new_row()]).read(), **attack)
+    assert len(content) < 2 * 1024 * 1024  # small on the wire
+
+    upload = SimpleUploadedFile("谋划表.xlsx", content)
+    assert refused(client, drc, upload) == "too_many_cells"
+    client.force_login(drc)
+    response = client.post(IMPORT_URL, {"file": SimpleUploadedFile("谋划表.xlsx", content)})
+    assert SHEET_TOO_LARGE in response.content.decode()
+
+
+def test_many_small_members_that_add_up_to_a_bomb_are_refused(town_a):
+    members = {"xl/workbook.xml": b"<workbook/>"} | {
+        f"xl/worksheets/sheet{n}.xml": bytes(200 * 1024) for n in range(1, 60)
+    }
+
+    with pytest.raises(ValidationError) as refused_error:
+        load_workbook_safely(zip_upload(members))
+    assert refused_error.value.code == "zip_bomb"
+
+
+def test_the_largest_official_table_passes_the_archive_checks(town_a):
+    """5,000 project rows of every column, as the limits promise: the checks must not refuse real work."""
+    rows = [new_row(项目名称=f"项目{n}", 建设内容及规模="新建厂房及配套设施" * 3) for n in range(5000)]
+    upload = planning_file(rows)
+
+    check_xlsx_archive(upload)
 
 
 def test_a_workbook_without_the_header_is_refused(client, drc, town_a):
