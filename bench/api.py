@@ -24,7 +24,8 @@ Three kinds of case:
   `in_load=True` makes the DRC users of the load test read the page too.
 - `Call(name, run, target_ms=..., floor=..., floor_factor=...)`: a Python callable timed in-process
   (an export, a job). `floor`, when given, is another callable timed the same way (say openpyxl writing
-  the same rows alone). `setup`, when given, runs before each timed `run` and is not timed.
+  the same rows alone). `setup`, when given, runs before each timed `run` and is not timed;
+  `floor_setup` runs once, untimed, between the run's timings and the floor's.
 - `Load(name, run, target_ms=...)`: a callable that takes the `LoadEnv` (the server's base URL, a login
   helper, the pages marked `in_load`) and returns `LoadResult`; see `bench/load.py`.
 
@@ -78,6 +79,7 @@ class Call:
     floor: Callable[[], object] | None = None
     floor_factor: float | None = None
     setup: Callable[[], object] | None = None
+    floor_setup: Callable[[], object] | None = None  # once, untimed, after `run`'s timings and before the floor
     repeat: int = 3
     warmup: int = 1
 

@@ -139,6 +139,8 @@ class Harness:
         timings = timed(call.run, warmup=call.warmup, repeat=call.repeat, setup=call.setup)
         row.median, row.p95 = statistics.median(timings), p95(timings)
         if call.floor is not None:
+            if call.floor_setup is not None:
+                call.floor_setup()
             row.floor = statistics.median(timed(call.floor, warmup=call.warmup, repeat=call.repeat))
         row.note = f"{call.repeat} runs"
         return row

@@ -110,3 +110,28 @@ def test_a_run_stopped_half_way_keeps_its_chunks_and_resumes(district, monkeypat
     assert NoticeRecipient.objects.filter(notice__in=issued).exists()  # the units' users are told
     assert services.warnings_run(period=november, as_of=AS_OF) is None  # finished: never run again
     assert ProjectWarning.objects.filter(year=2026, month=11).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_job_commits_chunk_by_chunk(district, monkeypatch):
+    """run_job wraps a job in one transaction unless it says otherwise: the monthly run's chunks are each the
+    outermost transaction (no savepoint of an enclosing one), and so is each escalation."""
+    from notifications.jobs import load_jobs, run_job
+
+    district(5)
+    period()
+    evaluate = services.evaluate
+    depths = []
+
+    def spy(*args, **kwargs):
+        depths.append((connection.in_atomic_block, len(connection.savepoint_ids)))
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(services, "evaluate", spy)
+    monkeypatch.setattr(services, "RUN_CHUNK_SIZE", 2)
+    monkeypatch.setattr(services.warnings_run, "__kwdefaults__", {"chunk_size": 2})
+    run_job("warnings_monthly_run", AS_OF)
+    assert depths and all(depth == (True, 0) for depth in depths)
+    assert len(depths) >= 3  # five projects, two a chunk
+    assert WarningRun.objects.get(year=2026, month=11).finished_at is not None
+    assert not load_jobs()["warnings_escalation"].atomic
