@@ -287,43 +287,50 @@ def _copied(ws, source) -> WriteOnlyCell:
 
 class _RowWriter:
     """Data rows as the shared `write_cell`/`write_text_cell` write them (amounts to the cent, text always text,
-    formula-like text quoted), for a write-only sheet: each cell takes a copy of a template cell's style,
-    registered with the workbook once, instead of four style look-ups per cell."""
+    formula-like text quoted), for a write-only sheet.
+
+    A write-only sheet writes each row out when it is appended, so its cells are reused from row to row:
+    one cell per column and kind, styled once (each style registered with the workbook once), instead of
+    a new cell and four style look-ups for each of the table's hundreds of thousands of cells.
+    """
+
+    TEXT, MONEY, NUMBER, QUOTED = range(4)
 
     def __init__(self, ws):
         self.ws = ws
-        self.text = self._template(alignment=DATA_ALIGNMENT)
-        self.money = self._template(alignment=NUMBER_ALIGNMENT, number_format=MONEY_FORMAT)
-        self.number = self._template(alignment=NUMBER_ALIGNMENT)
+        self.styles = {
+            self.TEXT: {"alignment": DATA_ALIGNMENT},
+            self.MONEY: {"alignment": NUMBER_ALIGNMENT, "number_format": MONEY_FORMAT},
+            self.NUMBER: {"alignment": NUMBER_ALIGNMENT},
+            self.QUOTED: {"alignment": DATA_ALIGNMENT, "quotePrefix": True},
+        }
+        self.cells: dict[tuple[int, int], WriteOnlyCell] = {}
 
-    def _template(self, **attrs) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws)
-        cell.border = BORDER
-        for name, value in attrs.items():
-            setattr(cell, name, value)
-        return cell
-
-    def _cell(self, template, value) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws)
-        cell._style = copy(template._style)
+    def _cell(self, col: int, kind: int, value) -> WriteOnlyCell:
+        cell = self.cells.get((col, kind))
+        if cell is None:
+            cell = WriteOnlyCell(self.ws)
+            cell.border = BORDER
+            for name, attr in self.styles[kind].items():
+                setattr(cell, name, attr)
+            self.cells[col, kind] = cell
         cell.value = value
         return cell
 
     def row(self, values: list) -> list[WriteOnlyCell]:
         cells = []
-        for value in values:
+        for col, value in enumerate(values):
             if isinstance(value, Decimal):
-                cells.append(self._cell(self.money, value))
+                cells.append(self._cell(col, self.MONEY, value))
             elif isinstance(value, int):
-                cells.append(self._cell(self.number, value))
+                cells.append(self._cell(col, self.NUMBER, value))
             elif value is None:
-                cells.append(self._cell(self.text, None))
+                cells.append(self._cell(col, self.TEXT, None))
             else:
                 # Years, phone numbers and names are text even when they look like numbers.
-                cell = self._cell(self.text, safe_cell_value(str(value)))
+                text = safe_cell_value(str(value))
+                cell = self._cell(col, self.QUOTED if is_formula_like(text) else self.TEXT, text)
                 cell.data_type = "s"
-                if is_formula_like(cell.value):
-                    cell.quotePrefix = True
                 cells.append(cell)
         return cells
 

@@ -10,6 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ganzhou_projects.pagination import NarrowPaginator
+
 from . import access, selectors, services
 from .filters import filters_from_request
 from .forms import (
@@ -49,7 +51,7 @@ def project_list(request):
     filters = filters_from_request(request)
     year = filters.year or timezone.localdate().year
     qs = selectors.project_list(request.user, filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     projects = list(page.object_list)
     targets = selectors.annual_targets(projects, year)
     lists = selectors.active_lists_by_project(projects)
