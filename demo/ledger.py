@@ -487,6 +487,8 @@ def write_warnings(ctx: SeedContext) -> None:
                 settings_used=settings_used,
                 warnings_created=len(created),
                 warnings_continued=len(continued),
+                last_project_id=max(ctx.project_ids, default=0),
+                finished_at=at,
                 created_at=at,
             )
         )

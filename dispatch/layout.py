@@ -5,6 +5,7 @@ district) and a header from row 3; amounts are 万元 to the cent; file names ca
 the unit's name with what a file system refuses replaced.
 """
 
+import functools
 import re
 from decimal import Decimal
 
@@ -24,8 +25,14 @@ def choice_label(choices, value: str) -> str:
     """The Chinese label of a choice, "" for blank."""
     if not value:
         return ""
+    return _chinese_labels(choices).get(value, value)
+
+
+@functools.cache
+def _chinese_labels(choices) -> dict[str, str]:
+    """A choices class's labels in Chinese, read once (a table has tens of thousands of rows of them)."""
     with translation.override("zh-hans"):
-        return str(dict(choices.choices).get(value, value))
+        return {key: str(label) for key, label in choices.choices}
 
 
 def unit_left_text(period: ReportingPeriod, unit: Unit | None) -> str:

@@ -8,6 +8,7 @@ format: literal Chinese, not translated.
 import datetime
 import io
 from collections.abc import Callable, Iterable, Iterator
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
@@ -16,17 +17,20 @@ from pathlib import Path
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 
 from ganzhou_projects.xlsx import (
     BORDER,
     DATA_ALIGNMENT,
     MONEY_FORMAT,
     NUMBER_ALIGNMENT,
+    is_formula_like,
+    safe_cell_value,
     set_column_widths,
     write_cell,
-    write_text_cell,
     write_title_row,
     write_two_row_header,
     write_unit_row,
@@ -244,34 +248,91 @@ def _progress(report: MonthlyReport | None) -> str:
 
 
 def _start_table(title: str, columns, widths, period: ReportingPeriod, unit: Unit | None):
-    wb = Workbook()
-    ws = wb.active
+    """A write-only workbook with the table's title, unit row and two-row header; rows are then streamed.
+
+    The header is laid out by the shared writers on a scratch sheet and copied over (values, styles,
+    merges, row heights), so the official tables look as the other workbooks do.
+    """
+    scratch = Workbook().active
     ncols = len([leaf for label, subs in columns for leaf in (subs or [label])])
-    write_title_row(ws, title, ncols, row=TITLE_ROW)
-    write_unit_row(ws, ncols, row=UNIT_ROW, left_text=unit_left_text(period, unit))
-    write_two_row_header(ws, columns, row=HEADER_ROW)
+    write_title_row(scratch, title, ncols, row=TITLE_ROW)
+    write_unit_row(scratch, ncols, row=UNIT_ROW, left_text=unit_left_text(period, unit))
+    write_two_row_header(scratch, columns, row=HEADER_ROW)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
     set_column_widths(ws, widths)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
+    for row in range(TITLE_ROW, FIRST_DATA_ROW):
+        if scratch.row_dimensions[row].height:
+            ws.row_dimensions[row].height = scratch.row_dimensions[row].height
+    for merged in scratch.merged_cells.ranges:
+        ws.merged_cells.add(CellRange(merged.coord))
+    ws.freeze_panes = f"{get_column_letter(3)}{FIRST_DATA_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW + 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for row in range(TITLE_ROW, FIRST_DATA_ROW):
+        ws.append([_copied(ws, scratch.cell(row=row, column=col)) for col in range(1, ncols + 1)])
     return wb, ws, ncols
 
 
-def _write_row(ws, row: int, values: list) -> None:
-    style = {"border": BORDER, "alignment": DATA_ALIGNMENT}
-    for col, value in enumerate(values, start=1):
-        if isinstance(value, Decimal):
-            write_cell(ws, row, col, value, number_format=MONEY_FORMAT, style=style | {"alignment": NUMBER_ALIGNMENT})
-        elif isinstance(value, int):
-            write_cell(ws, row, col, value, style=style | {"alignment": NUMBER_ALIGNMENT})
-        elif value is None:
-            write_cell(ws, row, col, None, style=style)
-        else:
-            # Years, phone numbers and names are text even when they look like numbers.
-            write_text_cell(ws, row, col, value, style=style)
+def _copied(ws, source) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, source.value)
+    if source.has_style:
+        cell.font, cell.border, cell.alignment = copy(source.font), copy(source.border), copy(source.alignment)
+        cell.number_format = source.number_format
+    return cell
+
+
+class _RowWriter:
+    """Data rows as the shared `write_cell`/`write_text_cell` write them (amounts to the cent, text always text,
+    formula-like text quoted), for a write-only sheet.
+
+    A write-only sheet writes each row out when it is appended, so its cells are reused from row to row:
+    one cell per column and kind, styled once (each style registered with the workbook once), instead of
+    a new cell and four style look-ups for each of the table's hundreds of thousands of cells.
+    """
+
+    TEXT, MONEY, NUMBER, QUOTED = range(4)
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.styles = {
+            self.TEXT: {"alignment": DATA_ALIGNMENT},
+            self.MONEY: {"alignment": NUMBER_ALIGNMENT, "number_format": MONEY_FORMAT},
+            self.NUMBER: {"alignment": NUMBER_ALIGNMENT},
+            self.QUOTED: {"alignment": DATA_ALIGNMENT, "quotePrefix": True},
+        }
+        self.cells: dict[tuple[int, int], WriteOnlyCell] = {}
+
+    def _cell(self, col: int, kind: int, value) -> WriteOnlyCell:
+        cell = self.cells.get((col, kind))
+        if cell is None:
+            cell = WriteOnlyCell(self.ws)
+            cell.border = BORDER
+            for name, attr in self.styles[kind].items():
+                setattr(cell, name, attr)
+            self.cells[col, kind] = cell
+        cell.value = value
+        return cell
+
+    def row(self, values: list) -> list[WriteOnlyCell]:
+        cells = []
+        for col, value in enumerate(values):
+            if isinstance(value, Decimal):
+                cells.append(self._cell(col, self.MONEY, value))
+            elif isinstance(value, int):
+                cells.append(self._cell(col, self.NUMBER, value))
+            elif value is None:
+                cells.append(self._cell(col, self.TEXT, None))
+            else:
+                # Years, phone numbers and names are text even when they look like numbers.
+                text = safe_cell_value(str(value))
+                cell = self._cell(col, self.QUOTED if is_formula_like(text) else self.TEXT, text)
+                cell.data_type = "s"
+                cells.append(cell)
+        return cells
 
 
 def _finish(wb, ws, last_row: int, ncols: int) -> bytes:
@@ -296,10 +357,11 @@ def _official_table(
     wb, ws, ncols = _start_table(table_title(key, period.year), columns, widths, period, unit)
     projects = list(table_projects(period, stages, unit))
     row = FIRST_DATA_ROW - 1
+    writer = _RowWriter(ws)
     with translation.override("zh-hans"):
         for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
             row = FIRST_DATA_ROW + serial - 1
-            _write_row(ws, row, values(serial, item))
+            ws.append(writer.row(values(serial, item)))
     return _finish(wb, ws, row, ncols)
 
 

@@ -5,7 +5,6 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ganzhou_projects.pagination import NarrowPaginator
 from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import projects_for_user
@@ -191,7 +191,7 @@ def fill_month(request, year, month):
     params.warn_if_invalid(request)
     every = selectors.unit_month_projects(period=period, unit=unit, user=request.user)
     shown = selectors.unit_month_projects(period=period, unit=unit, user=request.user, show=show, search=search)
-    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
     reports = selectors.reports_of_projects(period, list(page.object_list))
     figures = selectors.figures_for(period, reports)
     counts = selectors.unit_month_counts(period=period, projects=every)
@@ -560,7 +560,7 @@ def review_queue(request, year, month):
                 % {"count": len(chosen) - count},
             )
         return redirect(request.get_full_path())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     reports = list(page.object_list)
     figures = selectors.figures_for(period, reports)
     query = request.GET.copy()

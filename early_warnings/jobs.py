@@ -44,7 +44,7 @@ def ledger_problem_deadlines(as_of: datetime.date) -> list[DeadlineItem]:
 WARNING_CATCH_UP_DAYS = 40  # one missed month, without evaluating a fresh install's distant past
 
 
-@register_job("warnings_monthly_run", hour=8, minute=40)
+@register_job("warnings_monthly_run", hour=8, minute=40, atomic=False)  # a transaction per chunk
 def warnings_monthly_run(as_of: datetime.date) -> int:
     """After each reporting deadline, compute the month's red/yellow/blue warnings (once per period)."""
     from dispatch.services import period_get_or_create
@@ -67,7 +67,7 @@ def warnings_monthly_run(as_of: datetime.date) -> int:
     return created
 
 
-@register_job("warnings_escalation", hour=8, minute=50)
+@register_job("warnings_escalation", hour=8, minute=50, atomic=False)  # a transaction per warning
 def warnings_escalation(as_of: datetime.date) -> int:
     """Escalate warnings unresolved one month after issue to the district government (seed 000 §1.2)."""
     from .services import warnings_escalate

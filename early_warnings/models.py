@@ -257,7 +257,8 @@ class ProjectWarning(models.Model):
 
 
 class WarningRun(models.Model):
-    """The monthly warning run for one period: once per period, with the settings it used."""
+    """The monthly warning run for one period: once per period, with the settings it used (finished_at set
+    when every expected project has been judged)."""
 
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
@@ -265,6 +266,10 @@ class WarningRun(models.Model):
     settings_used = models.JSONField(_("settings used"), default=dict)
     warnings_created = models.PositiveIntegerField(_("warnings created"), default=0)
     warnings_continued = models.PositiveIntegerField(_("warnings continued"), default=0)
+    # The run goes through the expected projects in id order, a chunk per transaction: the last one done,
+    # so that a run stopped half-way resumes, and when it was done.
+    last_project_id = models.BigIntegerField(_("last project done"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

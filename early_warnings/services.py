@@ -9,11 +9,12 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartStatus, Timeliness
 from dispatch.selectors import expected_projects
@@ -67,9 +68,14 @@ def _period_of(day: datetime.date) -> ReportingPeriod:
     return period_get_or_create(year=day.year, month=day.month)
 
 
-def evaluate(period: ReportingPeriod, as_of: datetime.date, s: WarningSettings) -> dict[int, list[Reason]]:
-    """The reasons each expected project of `period` deserves a warning, judged on `as_of` (after the deadline)."""
+def evaluate(
+    period: ReportingPeriod, as_of: datetime.date, s: WarningSettings, *, project_ids: list[int] | None = None
+) -> dict[int, list[Reason]]:
+    """The reasons each expected project of `period` (or of `project_ids` among them) deserves a warning,
+    judged on `as_of` (after the deadline), in six queries whatever the number of projects."""
     expected = expected_projects(period)
+    if project_ids is not None:
+        expected = expected.filter(pk__in=project_ids)
     projects = {p.pk: p for p in expected.only("id", "stage")}
     ids = expected.values("pk")  # a subquery, not tens of thousands of parameters
     month_label = f"{period.month}月"
@@ -159,13 +165,17 @@ def evaluate(period: ReportingPeriod, as_of: datetime.date, s: WarningSettings) 
     return result
 
 
+def _notice_body(warning: ProjectWarning) -> str:
+    return f"{warning.project.name}：{warning.get_colour_display()}预警（{warning.period_label}）\n" + "\n".join(
+        f"· {r['text']}" for r in warning.reasons
+    )
+
+
 def _notify_warning(warning: ProjectWarning, kind: str, title: str) -> None:
     from notifications.services import notify, unit_addresses, unit_users
 
     unit = warning.project.responsible_unit
-    body = f"{warning.project.name}：{warning.get_colour_display()}预警（{warning.period_label}）\n" + "\n".join(
-        f"· {r['text']}" for r in warning.reasons
-    )
+    body = _notice_body(warning)
     notify(
         kind=kind,
         object_key=f"warning:{warning.pk}",
@@ -195,25 +205,27 @@ def _apply(
     person who issues by hand; a warning from the monthly run has none (its history names
     the system actor).
     """
+    locked = ProjectWarning.objects.select_for_update().filter(project=project)
+    open_warning = locked.exclude(status=ProjectWarning.Status.RESOLVED).first()
+    same_month = None
+    if open_warning is None:
+        same_month = locked.filter(year=period.year, month=period.month).first()
+    warning, is_new = _warning_for(
+        project, period, reasons, open_warning or same_month, manual=manual, acting_user=acting_user, now=now,
+        raise_open=raise_open,
+    )  # fmt: skip
+    save_with_history(warning, acting_user)
+    return warning, is_new
+
+
+def _warning_for(
+    project, period, reasons, existing, *, manual: bool, acting_user, now, raise_open: bool
+) -> tuple[ProjectWarning, bool]:
+    """The project's warning after this month's reasons, unsaved: a new one, or `existing` (its open
+    warning, or this month's resolved one, which is reopened rather than duplicated) continued."""
     colour = highest(r.colour for r in reasons)
     reason_dicts = [asdict(r) for r in reasons]
-    open_warning = (
-        ProjectWarning.objects.select_for_update()
-        .filter(project=project)
-        .exclude(status=ProjectWarning.Status.RESOLVED)
-        .first()
-    )
-    if open_warning is None:
-        same_month = (
-            ProjectWarning.objects.select_for_update()
-            .filter(project=project, year=period.year, month=period.month)
-            .first()
-        )
-        if same_month is not None:  # resolved earlier this month: it is reopened, not duplicated
-            open_warning = same_month
-            open_warning.status = ProjectWarning.Status.ISSUED
-            open_warning.resolved_at = open_warning.resolved_by = None
-    if open_warning is None:
+    if existing is None:
         warning = ProjectWarning(
             project=project,
             year=period.year,
@@ -226,9 +238,11 @@ def _apply(
             last_year=period.year,
             last_month=period.month,
         )
-        save_with_history(warning, acting_user)
         return warning, True
-    warning = open_warning
+    warning = existing
+    if warning.status == ProjectWarning.Status.RESOLVED:  # resolved earlier this month: reopened
+        warning.status = ProjectWarning.Status.ISSUED
+        warning.resolved_at = warning.resolved_by = None
     earlier = (warning.year, warning.month) < (period.year, period.month)
     new_colour = highest([warning.colour, colour])
     if raise_open and earlier and (warning.last_year, warning.last_month) < (period.year, period.month):
@@ -237,48 +251,105 @@ def _apply(
     warning.reasons = [*warning.reasons, *reason_dicts]
     warning.last_year, warning.last_month = period.year, period.month
     warning.manual = warning.manual or manual
-    save_with_history(warning, acting_user)
     return warning, False
 
 
-def warnings_run(*, period: ReportingPeriod, as_of: datetime.date) -> WarningRun | None:
+# Projects per transaction of the monthly run: each chunk is judged, written and committed on its own.
+RUN_CHUNK_SIZE = 500
+_CHANGED_FIELDS = ["status", "resolved_at", "resolved_by", "colour", "reasons", "last_year", "last_month", "manual"]
+
+
+def warnings_run(
+    *, period: ReportingPeriod, as_of: datetime.date, chunk_size: int = RUN_CHUNK_SIZE
+) -> WarningRun | None:
     """The monthly run for a period, once: evaluate every expected project and issue or continue warnings.
+
+    The run goes through the expected projects in id order, `chunk_size` at a time, one transaction per
+    chunk (`_run_chunk`), so no transaction is held for the whole run and each chunk's queries do not
+    depend on its size. The run's row records the last project done: a run that stopped half-way (a
+    crash, a deploy) is resumed from there by the next call, and a finished run is not run again (None).
+    Two calls at once take turns chunk by chunk on the run's row lock.
 
     A system write: the warnings' history names system:jobs.
     """
     s = WarningSettings.current()
-    jobs = system_actor("jobs")
     settings_used = {k: str(v) for k, v in model_to_dict(s, exclude=["id"]).items()}
-    try:
-        with transaction.atomic():
-            run = WarningRun.objects.create(
-                year=period.year, month=period.month, as_of=as_of, settings_used=settings_used
-            )
-    except IntegrityError:
+    run, _created = WarningRun.objects.get_or_create(
+        year=period.year, month=period.month, defaults={"as_of": as_of, "settings_used": settings_used}
+    )
+    if run.finished_at is not None:
         return None
+    jobs = system_actor("jobs")
     now = timezone.now()
-    created = continued = 0
-    with transaction.atomic():
-        reasons_by_project = evaluate(period, as_of, s)
-        projects = Project.objects.in_bulk(list(reasons_by_project))
-        for pk, reasons in reasons_by_project.items():
-            warning, is_new = _apply(
-                projects[pk],
-                period,
-                reasons,
-                manual=False,
-                acting_user=jobs,
-                now=now,
-                raise_open=s.raise_open_warnings,
-            )
-            if is_new:
-                created += 1
-                transaction.on_commit(lambda w=warning: _notify_warning(w, "warning_issued", _title(w)))
-            else:
-                continued += 1
-        run.warnings_created, run.warnings_continued = created, continued
-        run.save(update_fields=["warnings_created", "warnings_continued"])
+    while _run_chunk(run.pk, period, run.as_of, s, jobs=jobs, now=now, chunk_size=chunk_size):
+        pass
+    run.refresh_from_db()
     return run
+
+
+def _run_chunk(run_pk, period, as_of, s, *, jobs, now, chunk_size) -> bool:
+    """One chunk of the monthly run in one transaction, in a constant number of queries; False when done."""
+    from notifications.services import notify_many
+
+    with transaction.atomic():
+        run = WarningRun.objects.select_for_update().get(pk=run_pk)
+        if run.finished_at is not None:
+            return False
+        chunk = list(
+            expected_projects(period)
+            .filter(pk__gt=run.last_project_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk_size]
+        )
+        if not chunk:
+            run.finished_at = timezone.now()
+            run.save(update_fields=["finished_at"])
+            return False
+        reasons_by_project = evaluate(period, as_of, s, project_ids=chunk)
+        warned = sorted(reasons_by_project)
+        projects = Project.objects.select_related("responsible_unit").in_bulk(warned)
+        existing: dict[int, ProjectWarning] = {}
+        locked = ProjectWarning.objects.select_for_update().filter(project_id__in=warned).order_by("pk")
+        for warning in locked.filter(
+            ~Q(status=ProjectWarning.Status.RESOLVED) | Q(year=period.year, month=period.month)
+        ):
+            held = existing.get(warning.project_id)
+            if held is None or (held.status == ProjectWarning.Status.RESOLVED and warning.status != held.status):
+                existing[warning.project_id] = warning  # the open one before this month's resolved one
+        new, changed = [], []
+        for pk in warned:
+            warning, is_new = _warning_for(
+                projects[pk], period, reasons_by_project[pk], existing.get(pk), manual=False, acting_user=jobs,
+                now=now, raise_open=s.raise_open_warnings,
+            )  # fmt: skip
+            (new if is_new else changed).append(warning)
+        if new:
+            bulk_create_with_history(new, ProjectWarning, default_user=jobs)
+        if changed:
+            bulk_update_with_history(changed, ProjectWarning, _CHANGED_FIELDS, default_user=jobs)
+        notify_many([_issued_notice(w) for w in new])
+        run.last_project_id = chunk[-1]
+        run.warnings_created += len(new)
+        run.warnings_continued += len(changed)
+        run.save(update_fields=["last_project_id", "warnings_created", "warnings_continued"])
+    return True
+
+
+def _issued_notice(warning: ProjectWarning):
+    from notifications.services import NoticeDraft, unit_addresses
+
+    unit = warning.project.responsible_unit
+    return NoticeDraft(
+        kind="warning_issued",
+        object_key=f"warning:{warning.pk}",
+        period_key=f"{warning.last_year}-{warning.last_month:02d}",
+        title=_title(warning),
+        body=_notice_body(warning),
+        unit=unit,
+        emails=unit_addresses(unit),
+        unit_users=True,
+        link=f"/warnings/{warning.pk}/",
+    )
 
 
 def _title(warning: ProjectWarning) -> str:

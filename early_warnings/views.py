@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ganzhou_projects.pagination import NarrowPaginator
 from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import get_project_for_user, projects_for_user
@@ -53,7 +54,7 @@ def _board_filters(request) -> selectors.BoardFilters:
 def board(request):
     """The warnings board for DRC and leaders; a unit's staff see their own unit's warnings here."""
     f = _board_filters(request)
-    page = Paginator(selectors.board_warnings(request.user, f), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(selectors.board_warnings(request.user, f), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     tile_query = request.GET.copy()

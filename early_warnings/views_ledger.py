@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from dispatch.models import ProblemCategory, SolvingLevel
+from ganzhou_projects.pagination import NarrowPaginator
 from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import projects_for_user
@@ -42,7 +42,7 @@ def ledger(request):
     view = params.choice("view", problem_ledger.VIEWS, default=problem_ledger.OPEN)
     filters = problem_ledger.LedgerFilters.from_query(params)
     params.warn_if_invalid(request)
-    page = Paginator(problem_ledger.problem_list(request.user, view, filters, today=today), PAGE_SIZE).get_page(
+    page = NarrowPaginator(problem_ledger.problem_list(request.user, view, filters, today=today), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()

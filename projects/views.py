@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ganzhou_projects.pagination import NarrowPaginator
 from ganzhou_projects.query import QueryParams
 
 from . import access, selectors, services
@@ -52,7 +53,7 @@ def project_list(request):
     filters = filters_from_request(request)
     year = filters.year or timezone.localdate().year
     qs = selectors.project_list(request.user, filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     projects = list(page.object_list)
     targets = selectors.annual_targets(projects, year)
     lists = selectors.active_lists_by_project(projects)
