@@ -309,18 +309,19 @@ def project_rows(user, year: int, month: int, f: RowFilters) -> QuerySet[Project
 def row_totals(rows: QuerySet[Project]) -> dict:
     """The totals of a drill-down list, added up in the database over every row (not one page): one query over
     the list's own query, so the totals are those of exactly the rows listed."""
-    columns = ("annual_plan", "plan_to_date", "completed", "is_due", "is_started")
+    columns = ("annual_plan", "plan_to_date", "completed", "is_due", "is_started", "timeliness")
     inner, params = (
         rows.order_by().values("pk", *columns, "procedures_required", "procedures_done").query.sql_with_params()
     )
     sql = f"""
         SELECT COUNT(*), COALESCE(SUM(annual_plan), 0), COALESCE(SUM(plan_to_date), 0), COALESCE(SUM(completed), 0),
                COUNT(*) FILTER (WHERE is_due), COUNT(*) FILTER (WHERE is_due AND is_started),
-               COALESCE(SUM(procedures_required), 0), COALESCE(SUM(procedures_done), 0)
+               COALESCE(SUM(procedures_required), 0), COALESCE(SUM(procedures_done), 0),
+               COUNT(*) FILTER (WHERE timeliness IN (%s, %s))
         FROM ({inner}) AS listed
     """  # noqa: S608 - the inner query is Django's, with its parameters passed separately
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [Timeliness.ON_TIME, Timeliness.LATE, *params])
         values = cursor.fetchone()
     keys = (
         "count",
@@ -331,6 +332,7 @@ def row_totals(rows: QuerySet[Project]) -> dict:
         "started",
         "procedures_required",
         "procedures_done",
+        "reported",
     )
     totals = dict(zip(keys, values, strict=True))
     for key in ("annual_plan", "plan_to_date", "completed"):
@@ -338,6 +340,7 @@ def row_totals(rows: QuerySet[Project]) -> dict:
     totals["rate"] = indicators.rate(totals["completed"], totals["annual_plan"])
     totals["start_rate"] = indicators.rate(totals["started"], totals["due"])
     totals["approval_rate"] = indicators.rate(totals["procedures_done"], totals["procedures_required"])
+    totals["reporting_rate"] = indicators.rate(totals["reported"], totals["count"])
     return totals
 
 
