@@ -69,10 +69,8 @@ def check_figure(client, name, href, value):
         assert value == t["plan_to_date"], (name, value, t)
     elif name in ("start-rate",) or name.startswith("unit-start-"):
         assert t["start"].endswith(f"（{value}）"), (name, value, t)
-    elif (
-        name in ("start-due", "start-started", "start-not-started", "reporting-expected")
-        or (name.startswith("reporting-")
-        and name != "reporting-rate")
+    elif name in ("start-due", "start-started", "start-not-started", "reporting-expected") or (
+        name.startswith("reporting-") and name != "reporting-rate"
     ):
         assert value == t["count"], (name, value, t)
     elif name == "reporting-rate":
