@@ -5,9 +5,14 @@ import pytest
 import time_machine
 
 from tests.browser.conftest import login
-from tests.dashboard.conftest import NOW, world  # noqa: F401 - the fixture
+from tests.dashboard.conftest import NOW, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(town_a, town_b, drc, reporter_a, leader):
+    return build_world(town_a, town_b, drc, leader)
 
 
 def test_drc_clicks_a_units_completion_rate_and_sees_its_projects(page, world, drc):
