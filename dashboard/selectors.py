@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -29,12 +30,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch import indicators
-from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, Timeliness
+from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartTarget, Timeliness
 from dispatch.selectors import period_for
 from early_warnings import indicators as warning_indicators
 from early_warnings.models import Problem, ProjectWarning
 from projects import access
-from projects.models import MONTH_FIELDS, ZERO, Project, ProjectYearPlan, Sector, Unit
+from projects.models import MONTH_FIELDS, ZERO, ListEntry, Project, ProjectYearPlan, Sector, Unit
 
 LAGGING_ROWS = 10
 # The drill-down lists (`?show=`): which of the month's projects make up a figure.
@@ -200,8 +201,9 @@ def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> D
     now = now or timezone.now()
     scope = scope_for(user, mine=mine)
     projects, units = scope.projects, scope.units
-    this = indicators.month_figures(year, month, projects=projects)
-    last = indicators.month_figures(year - 1, month, projects=projects, lagging=0)
+    version = data_version()
+    this = cached_month_figures(year, month, scope, version)
+    last = cached_month_figures(year - 1, month, scope, version, lagging=0)
     warnings = warning_indicators.warning_counts(year, month, units=units, projects=projects)
     problems = warning_indicators.problem_counts(year, month, units=units, projects=projects)
     district_problems = problems.district
@@ -235,6 +237,44 @@ def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> D
         lagging=_lagging_projects(this.lagging),
         deadline_passed=now > period_for(year, month).deadline,
     )
+
+
+# The records whose writes change `month_figures`; each write through `save_with_history` adds a history row.
+VERSIONED = (MonthlyReport, ReportingPeriod, ProjectYearPlan, ListEntry, Project, StartTarget)
+CACHE_SECONDS = 6 * 3600
+
+
+def data_version() -> str:
+    """A stamp that changes whenever anything `month_figures` reads changes: the latest history row of each model
+    it reads (history tables are append-only, so a change always moves it) and, for rows written in bulk without
+    history (the demo), the latest row id. One query on primary-key indexes."""
+    parts = []
+    for model in VERSIONED:
+        history = model.history.model._meta.db_table
+        table = model._meta.db_table
+        parts += [f"(SELECT MAX(history_id) FROM {history})", f"(SELECT MAX(id) FROM {table})"]  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")
+        row = cursor.fetchone()
+    return f"{connection.settings_dict['NAME']}:" + ".".join(str(v or 0) for v in row)
+
+
+def cached_month_figures(year: int, month: int, scope: Scope, version: str, lagging: int = LAGGING_ROWS):
+    """`indicators.month_figures` of the scope, kept in the cache until the data changes (`data_version`): the
+    dashboard is read far more often than a month's reports change, and one pass over a district's reports of a
+    year takes a second at 50,000 projects."""
+    if scope.leader is not None:
+        who = f"leader:{scope.leader.pk}"
+    elif scope.unit is not None:
+        who = f"unit:{scope.unit.pk}"
+    else:
+        who = "district"
+    key = f"dashboard:figures:{year}:{month}:{who}:{lagging}:{version}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = indicators.month_figures(year, month, projects=scope.projects, lagging=lagging)
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
 
 
 def _lagging_projects(lagging: list[indicators.LaggingProject]) -> list[Project]:

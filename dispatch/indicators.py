@@ -407,7 +407,8 @@ def month_figures(
     scope_sql, scope_params = "", []
     if projects is not None:
         inner, scope_params = projects.order_by().values("pk").query.sql_with_params()
-        scope_sql = f"AND e.project_id IN ({inner})"
+        # Formatted twice below, each time with the column it restricts; braces of the inner SQL are escaped.
+        scope_sql = "AND {column} IN (" + inner.replace("{", "{{").replace("}", "}}") + ")"
     months = range(1, month + 1)
 
     def procedures(statuses) -> str:
@@ -429,12 +430,7 @@ def month_figures(
     }
     # Table names, fixed choice values and month numbers are formatted in; every other value is a parameter.
     sql = f"""
-        WITH scope AS (
-            SELECT DISTINCT e.project_id FROM {t["entry"]} e
-            WHERE e.kind = %s AND e.year = %s AND e.joined_on <= %s AND (e.left_on IS NULL OR e.left_on > %s)
-            {scope_sql}
-        ),
-        done AS (
+        WITH done AS (
             SELECT r.project_id, SUM(r.investment_this_month) AS completed, {month_sums},
                    bool_or(r.start_status IN ({started})) AS started,
                    MAX(p.month * 10000 + ({procedures(REQUIRED_PROCEDURE)}) * 100
@@ -442,19 +438,24 @@ def month_figures(
                    bool_or(p.month = %s AND r.timeliness = %s) AS on_time,
                    bool_or(p.month = %s AND r.timeliness = %s) AS late
             FROM {t["report"]} r JOIN {t["period"]} p ON p.id = r.period_id
-            WHERE p.year = %s AND p.month <= %s AND r.status <> %s AND r.project_id IN (SELECT project_id FROM scope)
+            WHERE p.year = %s AND p.month <= %s AND r.status <> %s {scope_sql.format(column="r.project_id")}
             GROUP BY r.project_id
         ),
         rows AS (
-            SELECT s.project_id, j.responsible_unit_id AS unit_id, j.sector,
+            SELECT j.id AS project_id, j.responsible_unit_id AS unit_id, j.sector,
                    COALESCE(y.annual_target, 0) AS annual, {to_date} AS to_date, COALESCE(d.completed, 0) AS completed,
                    COALESCE(y.planned_start_date <= %s, FALSE) AS due, COALESCE(d.started, FALSE) AS started,
                    COALESCE(d.latest_procedures %% 10000 / 100, 0) AS required,
                    COALESCE(d.latest_procedures %% 100, 0) AS procedures_done,
                    COALESCE(d.on_time, FALSE) AS on_time, COALESCE(d.late, FALSE) AS late, {row_months}
-            FROM scope s JOIN {t["project"]} j ON j.id = s.project_id
-            LEFT JOIN {t["plan"]} y ON y.project_id = s.project_id AND y.year = %s
-            LEFT JOIN done d ON d.project_id = s.project_id
+            FROM {t["project"]} j
+            LEFT JOIN {t["plan"]} y ON y.project_id = j.id AND y.year = %s
+            LEFT JOIN done d ON d.project_id = j.id
+            WHERE EXISTS (
+                SELECT 1 FROM {t["entry"]} e
+                WHERE e.project_id = j.id AND e.kind = %s AND e.year = %s AND e.joined_on <= %s
+                  AND (e.left_on IS NULL OR e.left_on > %s)
+            ) {scope_sql.format(column="j.id")}
         )
         (SELECT 'group', GROUPING(unit_id), GROUPING(sector), unit_id, sector, COUNT(*),
                 COALESCE(SUM(annual), 0), COALESCE(SUM(to_date), 0), COALESCE(SUM(completed), 0),
@@ -467,9 +468,8 @@ def month_figures(
         (SELECT 'lagging', 1, 1, project_id, NULL, 1, annual, to_date, completed, 0, 0, 0, 0, 0, 0, {nulls}
          FROM rows WHERE to_date > completed ORDER BY to_date - completed DESC, project_id LIMIT %s)
     """  # noqa: S608
-    params = [ListKind.ANNUAL, year, day, day, *scope_params]
-    params += [month, Timeliness.ON_TIME, month, Timeliness.LATE, year, month, ReportStatus.DRAFT]
-    params += [month_end(year, month), year, lagging]
+    params = [month, Timeliness.ON_TIME, month, Timeliness.LATE, year, month, ReportStatus.DRAFT, *scope_params]
+    params += [month_end(year, month), year, ListKind.ANNUAL, year, day, day, *scope_params, lagging]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

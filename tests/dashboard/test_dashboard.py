@@ -247,3 +247,20 @@ def test_dashboard_query_count_does_not_grow_with_projects(
         test_dashboard_query_count_does_not_grow_with_projects.baseline = count
     else:
         assert count == test_dashboard_query_count_does_not_grow_with_projects.baseline
+
+
+def test_a_new_report_shows_at_once_despite_the_cache(client, world, drc):
+    client.force_login(drc)
+    page = reverse("dashboard:dashboard") + "?period=2026-03"
+    assert figures(client, page)["completed"][1] == money(Decimal("280"))
+    report(world["p2"], 2, "20", drc)  # P2's missing February arrives
+    assert figures(client, page)["completed"][1] == money(Decimal("300"))
+    march = world["p1"].reports.get(period__month=3)
+    march.status = "submitted"
+    march.timeliness = "late"
+    from ganzhou_projects.audit import save_with_history
+
+    save_with_history(march, drc)  # P1's March draft is sent
+    found = figures(client, page)
+    assert found["completed"][1] == money(Decimal("380"))
+    assert found["reporting-late"][1] == "1"
