@@ -200,12 +200,11 @@ def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> D
     reports: this year's and last year's, `indicators.month_figures`)."""
     now = now or timezone.now()
     scope = scope_for(user, mine=mine)
-    projects, units = scope.projects, scope.units
+    units = scope.units
     version = data_version()
     this = cached_month_figures(year, month, scope, version)
     last = cached_month_figures(year - 1, month, scope, version, lagging=0)
-    warnings = warning_indicators.warning_counts(year, month, units=units, projects=projects)
-    problems = warning_indicators.problem_counts(year, month, units=units, projects=projects)
+    warnings, problems = cached_counts(year, month, scope, version)
     district_problems = problems.district
     if scope.unit is not None:
         # A unit's figure is the ledger's unit filter: its projects' problems and those it is named for.
@@ -240,7 +239,7 @@ def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> D
 
 
 # The records whose writes change `month_figures`; each write through `save_with_history` adds a history row.
-VERSIONED = (MonthlyReport, ReportingPeriod, ProjectYearPlan, ListEntry, Project, StartTarget)
+VERSIONED = (MonthlyReport, ReportingPeriod, ProjectYearPlan, ListEntry, Project, StartTarget, ProjectWarning, Problem)
 CACHE_SECONDS = 6 * 3600
 
 
@@ -253,23 +252,41 @@ def data_version() -> str:
         history = model.history.model._meta.db_table
         table = model._meta.db_table
         parts += [f"(SELECT MAX(history_id) FROM {history})", f"(SELECT MAX(id) FROM {table})"]  # noqa: S608
+    # A problem's responsible units change by rows added to and removed from the through table.
+    parts.append(f"(SELECT COUNT(*) FROM {Problem.responsible_units.through._meta.db_table})")  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}")
         row = cursor.fetchone()
     return f"{connection.settings_dict['NAME']}:" + ".".join(str(v or 0) for v in row)
 
 
+def _who(scope: Scope) -> str:
+    if scope.leader is not None:
+        return f"leader:{scope.leader.pk}"
+    if scope.unit is not None:
+        return f"unit:{scope.unit.pk}"
+    return "district"
+
+
+def cached_counts(year: int, month: int, scope: Scope, version: str):
+    """The warning and problem counts of the scope (`early_warnings.indicators`), cached like the figures, and
+    for one day at most (a problem becomes overdue when its deadline passes)."""
+    key = f"dashboard:counts:{year}:{month}:{_who(scope)}:{timezone.localdate()}:{version}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = (
+            warning_indicators.warning_counts(year, month, units=scope.units, projects=scope.projects),
+            warning_indicators.problem_counts(year, month, units=scope.units, projects=scope.projects),
+        )
+        cache.set(key, counts, CACHE_SECONDS)
+    return counts
+
+
 def cached_month_figures(year: int, month: int, scope: Scope, version: str, lagging: int = LAGGING_ROWS):
     """`indicators.month_figures` of the scope, kept in the cache until the data changes (`data_version`): the
     dashboard is read far more often than a month's reports change, and one pass over a district's reports of a
     year takes a second at 50,000 projects."""
-    if scope.leader is not None:
-        who = f"leader:{scope.leader.pk}"
-    elif scope.unit is not None:
-        who = f"unit:{scope.unit.pk}"
-    else:
-        who = "district"
-    key = f"dashboard:figures:{year}:{month}:{who}:{lagging}:{version}"
+    key = f"dashboard:figures:{year}:{month}:{_who(scope)}:{lagging}:{version}"
     figures = cache.get(key)
     if figures is None:
         figures = indicators.month_figures(year, month, projects=scope.projects, lagging=lagging)
