@@ -129,6 +129,15 @@ class Dashboard:
     previous_completed: list[Decimal]
     lagging: list[Project] = field(default_factory=list)
     deadline_passed: bool = True
+    version: str = ""
+
+    @property
+    def cache_key(self) -> str:
+        """What the rendered figures depend on (the template's fragment cache): the data, the scope, the month,
+        today (overdue problems) and whether the deadline has passed."""
+        return (
+            f"{self.version}:{_who(self.scope)}:{self.year}:{self.month}:{timezone.localdate()}:{self.deadline_passed}"
+        )
 
     @property
     def investment(self) -> indicators.InvestmentFigures:
@@ -235,6 +244,7 @@ def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> D
         previous_completed=last.cumulative_completed,
         lagging=_lagging_projects(this.lagging),
         deadline_passed=now > period_for(year, month).deadline,
+        version=version,
     )
 
 
