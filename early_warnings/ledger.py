@@ -296,6 +296,9 @@ class LedgerFilters:
     level: str = ""
     year: int | None = None
     month: int | None = None
+    # Raised in or before this month ("until=2026-11"): the dashboard's open and overdue problems of a month.
+    until: tuple[int, int] | None = None
+    leader_id: int | None = None  # problems of the projects a leader is assigned to (我的项目)
 
     @classmethod
     def from_query(cls, params: QueryParams) -> "LedgerFilters":
@@ -309,11 +312,18 @@ class LedgerFilters:
         month = params.year_month("month")
         if month:
             filters.year, filters.month = month
+        filters.until = params.year_month("until")
+        filters.leader_id = params.pk("leader")
         return filters
 
     @property
     def month_value(self) -> str:
         return f"{self.year}-{self.month:02d}" if self.year else ""
+
+    @property
+    def until_value(self) -> str:
+        return f"{self.until[0]}-{self.until[1]:02d}" if self.until else ""
+
 
 
 def _filtered(user, filters: LedgerFilters) -> QuerySet[Problem]:
@@ -326,6 +336,11 @@ def _filtered(user, filters: LedgerFilters) -> QuerySet[Problem]:
         qs = qs.filter(level=filters.level)
     if filters.year:
         qs = qs.filter(raised_year=filters.year, raised_month=filters.month)
+    if filters.leader_id:
+        qs = qs.filter(project__leader_id=filters.leader_id)
+    if filters.until:
+        year, month = filters.until
+        qs = qs.filter(Q(raised_year__lt=year) | Q(raised_year=year, raised_month__lte=month))
     return qs
 
 

@@ -38,6 +38,7 @@ def _board_filters(request) -> selectors.BoardFilters:
         status=params.choice("status", [selectors.OPEN, *ProjectWarning.Status.values]),
         escalated=params.choice("escalated", ("yes", "no")),
         project_id=params.pk("project"),
+        leader_id=params.pk("leader"),
     )
     unit_pk = params.pk("unit")
     if unit_pk:

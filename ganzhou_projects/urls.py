@@ -19,4 +19,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("warnings/", include("early_warnings.urls")),
     path("audit/", include("auditlog.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]

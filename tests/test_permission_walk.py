@@ -44,6 +44,7 @@ POST_ONLY = {
     "early_warnings:problem_add_update",
     "early_warnings:problem_close",
     "auditlog:log_export",
+    "dashboard:target_delete",
 }
 # URLs about one object: another unit's object is never reachable.
 OBJECT_URLS = {
@@ -183,6 +184,9 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
             "verification": verification,
         }
     result["job"] = ExportJob.objects.create(user=drc, kind="official_tables", params={})
+    result["target"] = dispatch_services.start_target_set(
+        year=2026, due_date=datetime.date(2026, 3, 31), percent=80, reason="测试", acting_user=drc
+    )
     notice = notify(
         kind="overdue_notice",
         object_key="unit:b",
@@ -235,6 +239,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_close": {"pk": item["problem"].pk},
         "auditlog:record": {"kind": "projects.project", "object_id": item["project"].pk},
         "auditlog:project_as_of": {"pk": item["project"].pk},
+        "dashboard:target_delete": {"pk": world["target"].pk},
     }
     no_arguments = {
         "password_change",
@@ -264,6 +269,11 @@ def urls_for(world, which: str) -> dict[str, str]:
         "auditlog:log",
         "auditlog:log_export",
         "auditlog:verification",
+        "dashboard:dashboard",
+        "dashboard:screen",
+        "dashboard:my_projects",
+        "dashboard:projects",
+        "dashboard:targets",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -332,6 +342,10 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if role in ("drc", "admin", "leader", "auditor") else {403}
     if name.startswith("auditlog:"):
         return {200} if role in ("admin", "auditor") else {403}
+    if name == "dashboard:targets":
+        return {200} if role in reviewers else {403}
+    if name == "dashboard:my_projects":
+        return {200} if role == "leader" else {403}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}
@@ -389,6 +403,9 @@ def unsaved_month_urls(unit_pk: int) -> dict[str, str]:
         "official_tables download 2027-02": f"{tables}?download=construction&unit={unit_pk}",
         "completeness 2026": reverse("dispatch:completeness") + "?year=2026",
         "periods 2027": reverse("dispatch:periods") + "?year=2027",
+        "dashboard 2027-02": reverse("dashboard:dashboard") + "?period=2027-02",
+        "dashboard rows 2027-02": reverse("dashboard:projects") + f"?year=2027&month=2&unit={unit_pk}&show=missing",
+        "dashboard targets 2027": reverse("dashboard:targets") + "?year=2027",
     }
 
 
