@@ -6,6 +6,7 @@ arguments and the statuses each role should get.
 
 import datetime
 import io
+from decimal import Decimal
 import zipfile
 
 import openpyxl
@@ -43,6 +44,12 @@ POST_ONLY = {
     "early_warnings:warning_resolve",
     "early_warnings:problem_add_update",
     "early_warnings:problem_close",
+    "assessment:quarter_publish",
+    "assessment:quarter_export",
+    "assessment:year_end_publish",
+    "assessment:year_end_export",
+    "assessment:adjustment_add",
+    "assessment:adjustment_withdraw",
 }
 # URLs about one object: another unit's object is never reachable.
 OBJECT_URLS = {
@@ -73,6 +80,7 @@ OBJECT_URLS = {
     "early_warnings:problem_edit",
     "early_warnings:problem_add_update",
     "early_warnings:problem_close",
+    "assessment:adjustment_withdraw",
 }
 
 
@@ -160,6 +168,11 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
             "photo": photo,
             "verification": verification,
         }
+    from assessment.services import adjustment_add
+
+    result["adjustment"] = adjustment_add(
+        year=2026, unit=town_b, points=Decimal("-2"), reason=f"{SECRET}观摩落后", acting_user=drc
+    )
     result["job"] = ExportJob.objects.create(user=drc, kind="official_tables", params={})
     notice = notify(
         kind="overdue_notice",
@@ -211,6 +224,14 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_edit": {"pk": item["problem"].pk},
         "early_warnings:problem_add_update": {"pk": item["problem"].pk},
         "early_warnings:problem_close": {"pk": item["problem"].pk},
+        "assessment:quarter": {"year": 2026, "quarter": 4, "group": "township"},
+        "assessment:quarter_publish": {"year": 2026, "quarter": 4, "group": "township"},
+        "assessment:quarter_export": {"year": 2026, "quarter": 4, "group": "township"},
+        "assessment:year_end": {"year": 2026, "group": "township"},
+        "assessment:year_end_publish": {"year": 2026, "group": "township"},
+        "assessment:year_end_export": {"year": 2026, "group": "township"},
+        "assessment:adjustment_add": {"year": 2026, "group": "township"},
+        "assessment:adjustment_withdraw": {"pk": world["adjustment"].pk},
     }
     no_arguments = {
         "projects:project_list",
@@ -235,6 +256,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_create",
         "early_warnings:warning_project_search",
         "early_warnings:problem_project_search",
+        "assessment:index",
+        "assessment:scheme",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -301,6 +324,11 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if role in reviewers else {403}
     if name == "early_warnings:supervision":
         return {200} if role in ("drc", "admin", "leader", "auditor") else {403}
+    if name in ("assessment:quarter", "assessment:year_end"):
+        # Unpublished: the draft is for those who read every unit; a unit's staff read published tables only.
+        return {404} if role == "reporter_a" else {200}
+    if name == "assessment:scheme":
+        return {403} if role == "reporter_a" else {200}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}
