@@ -6,8 +6,8 @@ arguments and the statuses each role should get.
 
 import datetime
 import io
-from decimal import Decimal
 import zipfile
+from decimal import Decimal
 
 import openpyxl
 import pytest

@@ -35,7 +35,7 @@ def test_the_draft_page_shows_every_component_the_score_and_the_formula(client, 
     page = client.get(Q1_URL).content.decode()
     assert "2026年第1季度乡镇（街道）重点项目考核排名" in page
     assert "未发布" in page
-    row = page[page.index('id="unit-%d"' % world["a"].pk) :].split("</tr>")[0]
+    row = page[page.index(f'id="unit-{world["a"].pk}"') :].split("</tr>")[0]
     for text in ("梁家墩镇", "66.67%", "300.00", "100.00%", "90.00"):
         assert text in row
     assert "加权得分＝Σ（权重×指标分）÷Σ权重" in page  # the formula, in Chinese
