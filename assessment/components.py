@@ -5,8 +5,9 @@ with a fixed number of queries whatever the number of projects, reports or warni
 
 - reporting timeliness — ``dispatch.selectors.completeness_for_year`` over the months whose reporting
   deadline has passed by `now` (a month still open counts nowhere yet);
-- investment completion — ``dispatch.indicators.investment_by_unit`` as of the period's last month;
-- start/resume rate — ``dispatch.indicators.start_rate_by_unit`` as of the period's last month;
+- investment completion — ``dispatch.indicators.investment_by_unit`` as of `as_of_month` (the period's
+  latest month whose deadline has passed, see ``assessment.scoring``);
+- start/resume rate — ``dispatch.indicators.start_rate_by_unit`` as of `as_of_month`;
 - warnings — the red/yellow/blue warnings in force at any time during the period, resolved since or not.
   ``early_warnings.indicators.warning_counts`` counts the warnings of one month that are *still open
   today*; a ranking of a quarter must not forgive a warning because it was resolved later, nor count
@@ -41,9 +42,13 @@ class WarningTally:
     blue: int = 0
 
 
-def timeliness_by_unit(year: int, months: list[int], units, now: datetime.datetime) -> dict[int, Timeliness]:
-    """Expected, on-time and late reports per unit over the months whose deadline has passed: two queries."""
-    periods = [p for p in periods_for_year(year, months) if p.deadline < now]
+def due_periods(year: int, months: list[int], now: datetime.datetime) -> list:
+    """The periods of the months whose reporting deadline (a moved one included) has passed by `now`: one query."""
+    return [p for p in periods_for_year(year, months) if p.deadline < now]
+
+
+def timeliness_by_unit(periods: list, units, now: datetime.datetime) -> dict[int, Timeliness]:
+    """Expected, on-time and late reports per unit over the given (due) periods: one query."""
     totals = {unit.pk: [0, 0, 0] for unit in units}
     for _period, by_unit in completeness_for_year(periods, now, units=units):
         for unit_id, item in by_unit.items():
@@ -54,12 +59,12 @@ def timeliness_by_unit(year: int, months: list[int], units, now: datetime.dateti
     return {unit_id: Timeliness(*values) for unit_id, values in totals.items()}
 
 
-def investment(year: int, months: list[int], units) -> dict[int, InvestmentFigures]:
-    return investment_by_unit(year, months[-1], units=units)
+def investment(year: int, as_of_month: int, units) -> dict[int, InvestmentFigures]:
+    return investment_by_unit(year, as_of_month, units=units)
 
 
-def start_rate(year: int, months: list[int], units) -> dict[int, StartFigures]:
-    return start_rate_by_unit(year, months[-1], units=units)
+def start_rate(year: int, as_of_month: int, units) -> dict[int, StartFigures]:
+    return start_rate_by_unit(year, as_of_month, units=units)
 
 
 def warnings_by_unit(year: int, months: list[int], units) -> dict[int, WarningTally]:

@@ -12,6 +12,9 @@ The formula (the ranking page shows the same in Chinese, ``FORMULA_LINES``)
       I  投资完成率 = investment completed this year ÷ the plan to date × 100, as of the period's last month
          (for the year-end, the plan to date is the annual plan), capped at 100 in the score;
       S  开复工率 = projects started or resumed ÷ projects due to start by the period's last month × 100.
+    "The period's last month" is, for a draft of a period still running, its latest month whose deadline
+    has passed (the figures the units have had to report); once the period's last deadline has passed, and
+    so in every published table, it is the period's last month.
     A component without a base (no report expected, no plan, nothing due) is left out and the weights of
     the others are scaled up:  weighted = Σ wᵢ·vᵢ ÷ Σ wᵢ  over the components that have a value.
     Deduction D = red × d_red + yellow × d_yellow + blue × d_blue, counting the warnings in force during the
@@ -52,7 +55,8 @@ CENT = Decimal("0.01")
 
 FORMULA_LINES = (
     "各项指标折算为0–100分：报送及时率＝按时报送数÷应报数×100（期内已过截止日的月份，逾期报送不计为按时）；"
-    "投资完成率＝本年累计完成投资÷截至期末的计划投资×100（超过100按100计）；开复工率＝已开复工项目数÷截至期末应开复工项目数×100。",
+    "投资完成率＝本年累计完成投资÷截至期末的计划投资×100（超过100按100计）；开复工率＝已开复工项目数÷截至期末应开复工项目数×100；"
+    "考核期尚未结束时，“期末”为期内最近一个已过报送截止日的月份。",
     "加权得分＝Σ（权重×指标分）÷Σ权重；某项指标无基数（无应报、无计划或无应开工项目）时不计入，其余指标按权重折算。",
     "预警扣分＝红色预警数×红色扣分＋黄色预警数×黄色扣分＋蓝色预警数×蓝色扣分（期内处于有效状态的预警，之后解除的也计入）。",
     "得分＝加权得分－预警扣分（年终另加减考核调整分），不低于0、不高于100，四舍五入保留两位小数。",
@@ -163,14 +167,25 @@ def adjustment_totals(year: int, units) -> dict[int, Decimal]:
     return {row["unit_id"]: row["total"] for row in rows}
 
 
-def compute_rows(period: Period, group: str, scheme: ScoringScheme, *, now=None) -> list[AssessmentRow]:
-    """The table as it stands now: unsaved rows, scored and ranked. A fixed number of queries."""
+def as_of_month(period: Period, due: list) -> int:
+    """The month the investment and start figures are read as of (module docstring)."""
+    return due[-1].month if due else period.months[-1]
+
+
+def compute_rows(period: Period, group: str, scheme: ScoringScheme, *, now=None, due=None) -> list[AssessmentRow]:
+    """The table as it stands now: unsaved rows, scored and ranked. A fixed number of queries.
+
+    `due`: the period's months whose deadline has passed (``components.due_periods``), when the caller has them.
+    """
     now = now or timezone.now()
     units = list(units_of(group))
     months = period.months
-    timeliness = components.timeliness_by_unit(period.year, months, units, now)
-    investment = components.investment(period.year, months, units)
-    starts = components.start_rate(period.year, months, units)
+    if due is None:
+        due = components.due_periods(period.year, months, now)
+    as_of = as_of_month(period, due)
+    timeliness = components.timeliness_by_unit(due, units, now)
+    investment = components.investment(period.year, as_of, units)
+    starts = components.start_rate(period.year, as_of, units)
     warnings = components.warnings_by_unit(period.year, months, units)
     adjustments = adjustment_totals(period.year, units) if period.quarter is None else {}
     rows = []
@@ -207,6 +222,7 @@ class Table:
     scheme: ScoringScheme
     rows: list[AssessmentRow]
     published: Assessment | None = None
+    as_of: int | None = None  # the month investment and starts are read as of; None: the period's last
     ranked_count: int = field(init=False)
 
     def __post_init__(self):
@@ -217,6 +233,11 @@ class Table:
         from .models import UnitGroup
 
         return UnitGroup(self.group).label
+
+    @property
+    def as_of_label(self) -> str:
+        month = self.as_of or self.period.months[-1]
+        return f"{self.period.year}年{month}月"
 
     @property
     def title(self) -> str:
@@ -242,8 +263,11 @@ def published_table(assessment: Assessment) -> Table:
 
 def draft_table(period: Period, group: str, *, now=None) -> Table:
     """The table computed now with the scheme in force on the period's last day."""
+    now = now or timezone.now()
     scheme = scheme_for(period.last_day)
-    return Table(period, group, scheme, compute_rows(period, group, scheme, now=now))
+    due = components.due_periods(period.year, period.months, now)
+    rows = compute_rows(period, group, scheme, now=now, due=due)
+    return Table(period, group, scheme, rows, as_of=as_of_month(period, due))
 
 
 def table(period: Period, group: str, *, now=None) -> Table:

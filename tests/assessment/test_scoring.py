@@ -85,10 +85,17 @@ def test_score_never_below_zero_and_investment_capped(world, drc):
 
 
 def test_a_month_before_its_deadline_counts_nowhere(world):
-    """On 2026-03-10 March's reports are not due yet: timeliness is January and February's."""
+    """On 2026-03-10 March's reports are not due yet: timeliness is January and February's, and investment and
+    starts are read as of February (梁家墩镇: 200 of 200; start due 02-15, started in February)."""
     now = datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.UTC)
-    a = by_unit(compute_rows(Q1, UnitGroup.TOWNSHIP, ScoringScheme(), now=now))["梁家墩镇"]
+    draft = draft_table(Q1, UnitGroup.TOWNSHIP, now=now)
+    assert draft.as_of_label == "2026年2月"
+    a = by_unit(draft.rows)["梁家墩镇"]
     assert (a.expected, a.on_time, a.late, a.timeliness_rate) == (2, 2, 0, Decimal("100.00"))
+    assert (a.plan_to_date, a.completed, a.due, a.started) == (Decimal("200"), Decimal("200"), 1, 1)
+    assert a.score == Decimal("100.00")
+    east = by_unit(draft.rows)["东街"]
+    assert (east.due, east.start_rate) == (0, None)  # due 03-01: not yet by February's end
 
 
 def test_weights_history_moves_a_draft_not_a_published_ranking(world, drc):
