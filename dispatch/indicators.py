@@ -24,13 +24,23 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from projects.models import MONTH_FIELDS, ZERO, Project, ProjectYearPlan, Unit
+from projects.models import MONTH_FIELDS, ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
 
-from .models import PROCEDURE_FIELDS, MonthlyReport, ProcedureStatus, ReportStatus, StartStatus, StartTarget
-from .selectors import expected_projects, period_for
+from .models import (
+    PROCEDURE_FIELDS,
+    MonthlyReport,
+    ProcedureStatus,
+    ReportingPeriod,
+    ReportStatus,
+    StartStatus,
+    StartTarget,
+)
+from .selectors import expected_projects, period_for, periods_for_year
 
 HUNDRED = Decimal("100")
 # Seed 004: "2月底前开复工60%以上，4月底前全部开复工" — the defaults of a year DRC has not set targets for.
@@ -157,9 +167,59 @@ def investment_by_sector(
 def monthly_investment(
     year: int, *, projects: QuerySet[Project] | None = None, through: int = 12
 ) -> list[InvestmentFigures]:
-    """`investment` of each month from January to `through`, each over its own month's scope (a chart's
-    cumulative plan and completion by month). One query per month: at most twelve, whatever the projects."""
-    return [investment(year, month, projects=projects) for month in range(1, through + 1)]
+    """`investment` of each month from January to `through`, each over its own month's scope (the chart of
+    cumulative plan and completion by month), in one query.
+
+    As ``selectors.completeness_for_year`` does: the months go in as a VALUES list with their deadline
+    days; each project's annual-list entries of the year become one bit mask of the months whose deadline
+    day they cover, and the plans and the sent reports are summed per month from it.
+    """
+    periods = periods_for_year(year, range(1, through + 1))
+    months_sql = ", ".join(["(%s::integer, %s::date)"] * len(periods))
+    params: list = []
+    for period in periods:
+        params += [period.month, timezone.localtime(period.deadline).date()]
+    scope_sql, scope_params = "", []
+    if projects is not None:
+        inner, scope_params = projects.order_by().values("pk").query.sql_with_params()
+        scope_sql = f"AND e.project_id IN ({inner})"
+    to_date = " ".join(
+        f"WHEN {m} THEN {' + '.join(f'y.{name}' for name in MONTH_FIELDS[:m])}" for m in range(1, through + 1)
+    )
+    # Only table and column names and placeholder groups are formatted in; every value is a parameter.
+    sql = f"""
+        WITH months(month, day) AS (VALUES {months_sql}),
+        covered AS (
+            SELECT e.project_id, bit_or(1::bigint << m.month) AS mask
+            FROM {ListEntry._meta.db_table} e
+            JOIN months m ON e.joined_on <= m.day AND (e.left_on IS NULL OR e.left_on > m.day)
+            WHERE e.kind = %s AND e.year = %s {scope_sql}
+            GROUP BY e.project_id
+        ),
+        plans AS (
+            SELECT m.month, SUM(y.annual_target) AS annual, SUM(CASE m.month {to_date} END) AS to_date
+            FROM covered c
+            JOIN {ProjectYearPlan._meta.db_table} y ON y.project_id = c.project_id AND y.year = %s
+            JOIN months m ON c.mask & (1::bigint << m.month) <> 0
+            GROUP BY m.month
+        ),
+        done AS (
+            SELECT m.month, SUM(r.investment_this_month) AS completed
+            FROM covered c
+            JOIN {MonthlyReport._meta.db_table} r ON r.project_id = c.project_id AND r.status <> %s
+            JOIN {ReportingPeriod._meta.db_table} p ON p.id = r.period_id AND p.year = %s
+            JOIN months m ON c.mask & (1::bigint << m.month) <> 0 AND p.month <= m.month
+            GROUP BY m.month
+        )
+        SELECT m.month, COALESCE(plans.annual, 0), COALESCE(plans.to_date, 0), COALESCE(done.completed, 0)
+        FROM months m LEFT JOIN plans ON plans.month = m.month LEFT JOIN done ON done.month = m.month
+        ORDER BY m.month
+    """  # noqa: S608
+    params += [ListKind.ANNUAL, year, *scope_params, year, ReportStatus.DRAFT, year]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [InvestmentFigures(Decimal(annual), Decimal(to_date), Decimal(done)) for _m, annual, to_date, done in rows]
 
 
 # --- 开复工率 ---------------------------------------------------------------------------------------------
@@ -188,6 +248,10 @@ class StartFigures:
     @property
     def rate(self) -> Decimal | None:
         return rate(self.started, self.due)
+
+    @property
+    def not_started(self) -> int:
+        return self.due - self.started
 
     @property
     def meets_target(self) -> bool | None:

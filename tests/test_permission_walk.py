@@ -50,6 +50,7 @@ POST_ONLY = {
     "assessment:year_end_export",
     "assessment:adjustment_add",
     "assessment:adjustment_withdraw",
+    "dashboard:target_delete",
 }
 # URLs about one object: another unit's object is never reachable.
 OBJECT_URLS = {
@@ -174,6 +175,9 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
         year=2026, unit=town_b, points=Decimal("-2"), reason=f"{SECRET}观摩落后", acting_user=drc
     )
     result["job"] = ExportJob.objects.create(user=drc, kind="official_tables", params={})
+    result["target"] = dispatch_services.start_target_set(
+        year=2026, due_date=datetime.date(2026, 3, 31), percent=80, reason="测试", acting_user=drc
+    )
     notice = notify(
         kind="overdue_notice",
         object_key="unit:b",
@@ -232,6 +236,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "assessment:year_end_export": {"year": 2026, "group": "township"},
         "assessment:adjustment_add": {"year": 2026, "group": "township"},
         "assessment:adjustment_withdraw": {"pk": world["adjustment"].pk},
+        "dashboard:target_delete": {"pk": world["target"].pk},
     }
     no_arguments = {
         "projects:project_list",
@@ -258,6 +263,11 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_project_search",
         "assessment:index",
         "assessment:scheme",
+        "dashboard:dashboard",
+        "dashboard:screen",
+        "dashboard:my_projects",
+        "dashboard:projects",
+        "dashboard:targets",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -329,6 +339,10 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {404} if role == "reporter_a" else {200}
     if name == "assessment:scheme":
         return {403} if role == "reporter_a" else {200}
+    if name == "dashboard:targets":
+        return {200} if role in reviewers else {403}
+    if name == "dashboard:my_projects":
+        return {200} if role == "leader" else {403}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}
@@ -386,6 +400,9 @@ def unsaved_month_urls(unit_pk: int) -> dict[str, str]:
         "official_tables download 2027-02": f"{tables}?download=construction&unit={unit_pk}",
         "completeness 2026": reverse("dispatch:completeness") + "?year=2026",
         "periods 2027": reverse("dispatch:periods") + "?year=2027",
+        "dashboard 2027-02": reverse("dashboard:dashboard") + "?period=2027-02",
+        "dashboard rows 2027-02": reverse("dashboard:projects") + f"?year=2027&month=2&unit={unit_pk}&show=missing",
+        "dashboard targets 2027": reverse("dashboard:targets") + "?year=2027",
     }
 
 

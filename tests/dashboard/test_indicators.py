@@ -56,6 +56,10 @@ def test_monthly_investment_is_each_months_own_scope(world):
     months = indicators.monthly_investment(YEAR, through=3)
     assert [m.completed for m in months] == [D("180"), D("230"), D("280")]
     assert [m.plan_to_date for m in months] == [D("350"), D("300"), D("525")]
+    own = Project.objects.filter(responsible_unit=world["b"])
+    assert indicators.monthly_investment(YEAR, projects=own, through=3) == [
+        indicators.investment(YEAR, month, projects=own) for month in (1, 2, 3)
+    ]
 
 
 def test_start_rate_against_seed_004_defaults(world):
