@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "funding",
     "auditlog",
     "notifications",
+    "assessment",
     "dashboard",
 ]
 # The demo-data app (`seed_demo`, `bootstrap_demo`): for development, `make run` and the tests, never in

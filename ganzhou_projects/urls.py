@@ -19,5 +19,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("warnings/", include("early_warnings.urls")),
     path("audit/", include("auditlog.urls")),
+    path("assessment/", include("assessment.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

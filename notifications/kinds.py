@@ -20,6 +20,7 @@ KIND_LABELS = {
     "report_reopened": gettext_lazy("Accepted report reopened and returned"),
     "review_digest": gettext_lazy("Daily digest of reports awaiting review"),
     "warning_measures": gettext_lazy("Measures recorded on a warning"),
+    "assessment_published": gettext_lazy("Ranking published: the unit's place"),
 }
 
 OBJECT_LABELS = {
@@ -32,6 +33,8 @@ OBJECT_LABELS = {
 
 _REMINDER = re.compile(r"^deadline_reminder_(\d+)$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
 
 
 def kind_label(kind: str) -> str:
@@ -68,4 +71,8 @@ def object_label(notice) -> str:
 def period_label(period_key: str) -> str:
     if match := _MONTH.match(period_key):
         return _("%(year)s, month %(month)s") % {"year": match.group(1), "month": int(match.group(2))}
+    if match := _QUARTER.match(period_key):
+        return _("%(year)s, quarter %(quarter)s") % {"year": match.group(1), "quarter": match.group(2)}
+    if match := _YEAR.match(period_key):
+        return _("Year %(year)s") % {"year": match.group(1)}
     return period_key

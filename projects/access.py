@@ -222,6 +222,24 @@ def may_see_holiday_notice(user) -> bool:
     return is_administrator(user)
 
 
+def may_manage_assessment(user) -> bool:
+    """DRC sets the scoring scheme, publishes the quarterly ranking and the year-end assessment, adjusts
+    year-end scores (seed 002 一.3, seed 000 §5.2)."""
+    return is_drc(user)
+
+
+def may_read_assessment_drafts(user) -> bool:
+    """The ranking as it stands before DRC publishes it, the scheme and the adjustments: whoever reads every
+    unit (DRC, leaders, auditors, the statistics and finance bureaus, administrators)."""
+    return may_see_all_units(user)
+
+
+def may_read_published_assessment(user) -> bool:
+    """A published ranking is a circular to all units (排名通报): its whole table is read by the units' staff
+    too, never a draft."""
+    return may_read_assessment_drafts(user) or is_unit_staff(user)
+
+
 # --- Projects: the scope of every object check -----------------------------------------------
 
 

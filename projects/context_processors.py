@@ -14,5 +14,6 @@ def roles(request):
         "may_use_admin": access.may_use_admin(user),
         "can_import": access.may_import_projects(user),
         "may_read_history": access.may_read_history(user),
+        "may_read_assessment": access.may_read_assessment_drafts(user),
         "may_see_dashboard": access.may_see_dashboard(user),
     }

@@ -7,6 +7,7 @@ arguments and the statuses each role should get.
 import datetime
 import io
 import zipfile
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -44,6 +45,12 @@ POST_ONLY = {
     "early_warnings:problem_add_update",
     "early_warnings:problem_close",
     "auditlog:log_export",
+    "assessment:quarter_publish",
+    "assessment:quarter_export",
+    "assessment:year_end_publish",
+    "assessment:year_end_export",
+    "assessment:adjustment_add",
+    "assessment:adjustment_withdraw",
     "dashboard:target_delete",
 }
 # URLs about one object: another unit's object is never reachable.
@@ -77,6 +84,7 @@ OBJECT_URLS = {
     "early_warnings:problem_close",
     "auditlog:record",
     "auditlog:project_as_of",
+    "assessment:adjustment_withdraw",
 }
 # Pages that take a form: GET shows it, POST submits it. Every other page only reads, and a POST to it is refused
 # with 405 (test_a_post_to_a_page_that_only_reads_is_refused).
@@ -183,6 +191,11 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
             "photo": photo,
             "verification": verification,
         }
+    from assessment.services import adjustment_add
+
+    result["adjustment"] = adjustment_add(
+        year=2026, unit=town_b, points=Decimal("-2"), reason=f"{SECRET}观摩落后", acting_user=drc
+    )
     result["job"] = ExportJob.objects.create(user=drc, kind="official_tables", params={})
     result["target"] = dispatch_services.start_target_set(
         year=2026, due_date=datetime.date(2026, 3, 31), percent=80, reason="测试", acting_user=drc
@@ -239,6 +252,14 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_close": {"pk": item["problem"].pk},
         "auditlog:record": {"kind": "projects.project", "object_id": item["project"].pk},
         "auditlog:project_as_of": {"pk": item["project"].pk},
+        "assessment:quarter": {"year": 2026, "quarter": 4, "group": "township"},
+        "assessment:quarter_publish": {"year": 2026, "quarter": 4, "group": "township"},
+        "assessment:quarter_export": {"year": 2026, "quarter": 4, "group": "township"},
+        "assessment:year_end": {"year": 2026, "group": "township"},
+        "assessment:year_end_publish": {"year": 2026, "group": "township"},
+        "assessment:year_end_export": {"year": 2026, "group": "township"},
+        "assessment:adjustment_add": {"year": 2026, "group": "township"},
+        "assessment:adjustment_withdraw": {"pk": world["adjustment"].pk},
         "dashboard:target_delete": {"pk": world["target"].pk},
     }
     no_arguments = {
@@ -269,6 +290,8 @@ def urls_for(world, which: str) -> dict[str, str]:
         "auditlog:log",
         "auditlog:log_export",
         "auditlog:verification",
+        "assessment:index",
+        "assessment:scheme",
         "dashboard:dashboard",
         "dashboard:screen",
         "dashboard:my_projects",
@@ -342,6 +365,11 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if role in ("drc", "admin", "leader", "auditor") else {403}
     if name.startswith("auditlog:"):
         return {200} if role in ("admin", "auditor") else {403}
+    if name in ("assessment:quarter", "assessment:year_end"):
+        # Unpublished: the draft is for those who read every unit; a unit's staff read published tables only.
+        return {404} if role == "reporter_a" else {200}
+    if name == "assessment:scheme":
+        return {403} if role == "reporter_a" else {200}
     if name == "dashboard:targets":
         return {200} if role in reviewers else {403}
     if name == "dashboard:my_projects":
