@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "early_warnings",
     "funding",
     "notifications",
+    "meetings",
 ]
 # The demo-data app (`seed_demo`, `bootstrap_demo`): for development, `make run` and the tests, never in
 # production (DEBUG=0), where its commands, and `seed_demo --reset` that recreates the database, must not exist.

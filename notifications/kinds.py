@@ -20,6 +20,8 @@ KIND_LABELS = {
     "report_reopened": gettext_lazy("Accepted report reopened and returned"),
     "review_digest": gettext_lazy("Daily digest of reports awaiting review"),
     "warning_measures": gettext_lazy("Measures recorded on a warning"),
+    "decision_assigned": gettext_lazy("Dispatch-meeting decision assigned"),
+    "decision_rectification": gettext_lazy("Dispatch-meeting decision to be rectified by a deadline"),
 }
 
 OBJECT_LABELS = {
