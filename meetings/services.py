@@ -372,6 +372,7 @@ def agenda_reorder(*, meeting: Meeting, item_ids: list[int], acting_user) -> Non
 def agenda_item_move(*, item: AgendaItem, direction: str, acting_user) -> None:
     """One place up or down among the items of its section."""
     _require(access.may_manage_meetings(acting_user))
+    item = AgendaItem.objects.select_related("meeting").get(pk=item.pk)
     siblings = list(
         item.meeting.items.filter(section=item.section, removed=False)
         .order_by("position", "pk")
