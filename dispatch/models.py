@@ -358,3 +358,30 @@ class SiteVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.get_outcome_display()}"
+
+
+class StartTarget(models.Model):
+    """开复工率 target by date: by `due_date`, at least `percent` of the year's projects due to start or resume
+    have started (seed 004: 60% by the end of February, 100% by the end of April). Set by DRC, with history."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    due_date = models.DateField(_("target date"))
+    percent = models.DecimalField(
+        _("target start/resume rate (%)"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("start/resume target")
+        verbose_name_plural = _("start/resume targets")
+        ordering = ["year", "due_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "due_date"], name="start_target_unique_date"),
+            models.CheckConstraint(condition=Q(percent__gte=0, percent__lte=100), name="start_target_percent_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_date:%Y-%m-%d} {self.percent}%"

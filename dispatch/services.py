@@ -589,3 +589,57 @@ def photo_add(*, report: MonthlyReport, upload, caption: str, acting_user) -> Re
 def photo_delete(*, photo: ReportPhoto, acting_user) -> None:
     _require_editable(photo.report)
     delete_with_history(photo, acting_user)
+
+
+# --- 开复工率 targets ------------------------------------------------------------------------------------
+
+
+def _materialise_default_targets(year: int, acting_user) -> None:
+    """A year without saved targets reads seed 004's defaults; the first change saves them first, so the
+    other default is kept and the history shows where every target came from."""
+    from .indicators import start_targets
+    from .models import StartTarget
+
+    if StartTarget.objects.filter(year=year).exists():
+        return
+    for target in start_targets(year):
+        save_with_history(target, acting_user, reason=_("Default of seed 004"))
+
+
+def start_target_set(*, year: int, due_date: datetime.date, percent: Decimal, reason: str, acting_user):
+    """DRC sets the start/resume rate target by a date (seed 004: 60% by the end of February, 100% by the end of
+    April are the defaults); a target on the same date is changed. The reason is kept on the history row."""
+    from .models import StartTarget
+
+    if not access.may_set_start_targets(acting_user):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = [_("Please state the reason for the change.")]
+    if due_date is None or due_date.year != year:
+        errors["due_date"] = [_("The target date must be in the year %(year)s.") % {"year": year}]
+    if percent is None or not ZERO <= percent <= Decimal("100"):
+        errors["percent"] = [_("The target must be between 0 and 100.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _materialise_default_targets(year, acting_user)
+        target = StartTarget.objects.select_for_update().filter(year=year, due_date=due_date).first()
+        if target is None:
+            target = StartTarget(year=year, due_date=due_date)
+        target.percent = percent
+        target.full_clean()
+        save_with_history(target, acting_user, reason=reason)
+    return target
+
+
+def start_target_delete(*, target, reason: str, acting_user) -> None:
+    """DRC removes one dated target, with the reason on record."""
+    if not access.may_set_start_targets(acting_user):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Please state the reason for the change.")]})
+    with transaction.atomic():
+        delete_with_history(target, acting_user, reason=reason)

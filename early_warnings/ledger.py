@@ -295,6 +295,9 @@ class LedgerFilters:
     level: str = ""
     year: int | None = None
     month: int | None = None
+    # Raised in or before this month ("until=2026-11"): the dashboard's open and overdue problems of a month.
+    until: tuple[int, int] | None = None
+    leader_id: int | None = None  # problems of the projects a leader is assigned to (我的项目)
 
     @classmethod
     def from_query(cls, query) -> "LedgerFilters":
@@ -307,18 +310,30 @@ class LedgerFilters:
             filters.category = query["category"]
         if query.get("level") in SolvingLevel.values:
             filters.level = query["level"]
-        try:
-            year, month = (int(part) for part in query.get("month", "").split("-"))
-        except ValueError:
-            pass
-        else:
-            if 2000 <= year <= 2100 and 1 <= month <= 12:
-                filters.year, filters.month = year, month
+        filters.year, filters.month = _month_of(query.get("month", "")) or (None, None)
+        filters.until = _month_of(query.get("until", ""))
+        if query.get("leader", "").isdigit():
+            filters.leader_id = int(query["leader"])
         return filters
 
     @property
     def month_value(self) -> str:
         return f"{self.year}-{self.month:02d}" if self.year else ""
+
+    @property
+    def until_value(self) -> str:
+        return f"{self.until[0]}-{self.until[1]:02d}" if self.until else ""
+
+
+def _month_of(text: str) -> tuple[int, int] | None:
+    """ "2026-11" → (2026, 11); None for anything else."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+    except ValueError:
+        return None
+    if 2000 <= year <= 2100 and 1 <= month <= 12:
+        return year, month
+    return None
 
 
 def _filtered(user, filters: LedgerFilters) -> QuerySet[Problem]:
@@ -331,6 +346,11 @@ def _filtered(user, filters: LedgerFilters) -> QuerySet[Problem]:
         qs = qs.filter(level=filters.level)
     if filters.year:
         qs = qs.filter(raised_year=filters.year, raised_month=filters.month)
+    if filters.leader_id:
+        qs = qs.filter(project__leader_id=filters.leader_id)
+    if filters.until:
+        year, month = filters.until
+        qs = qs.filter(Q(raised_year__lt=year) | Q(raised_year=year, raised_month__lte=month))
     return qs
 
 

@@ -43,6 +43,7 @@ class BoardFilters:
     year: int | None = None
     month: int | None = None
     project_id: int | None = None
+    leader_id: int | None = None  # warnings of the projects a leader is assigned to (我的项目)
 
 
 def _open_q() -> Q:
@@ -67,6 +68,8 @@ def _without_colour_and_status(qs: QuerySet[ProjectWarning], f: BoardFilters) ->
         qs = qs.filter(_in_force_during(f.year, f.month))
     if f.project_id:
         qs = qs.filter(project_id=f.project_id)
+    if f.leader_id:
+        qs = qs.filter(project__leader_id=f.leader_id)
     return qs
 
 

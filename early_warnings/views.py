@@ -43,6 +43,7 @@ def _board_filters(request) -> selectors.BoardFilters:
         status=get.get("status", ""),
         escalated=get.get("escalated", "") if get.get("escalated") in ("yes", "no") else "",
         project_id=_int(get.get("project")),
+        leader_id=_int(get.get("leader")),
     )
     unit_pk = _int(get.get("unit"))
     if unit_pk:

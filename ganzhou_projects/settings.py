@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "funding",
     "notifications",
     "meetings",
+    "dashboard",
 ]
 # The demo-data app (`seed_demo`, `bootstrap_demo`): for development, `make run` and the tests, never in
 # production (DEBUG=0), where its commands, and `seed_demo --reset` that recreates the database, must not exist.

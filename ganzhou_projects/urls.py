@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("warnings/", include("early_warnings.urls")),
     path("meetings/", include("meetings.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]

@@ -220,6 +220,21 @@ def may_approve_exemption(user) -> bool:
     return user is not None and has_role(user, roles.LEADER)
 
 
+def may_set_start_targets(user) -> bool:
+    """DRC sets the year's dated start/resume rate targets (开复工率, seed 004)."""
+    return is_drc(user)
+
+
+def may_see_dashboard(user) -> bool:
+    """The dashboard (and 投屏): whoever reads every unit, and a unit's staff for their own unit's projects."""
+    return may_see_all_units(user) or is_unit_staff(user)
+
+
+def may_have_my_projects(user) -> bool:
+    """我的项目: the leaders assigned to projects (挂项领导)."""
+    return is_leader(user)
+
+
 def may_see_holiday_notice(user) -> bool:
     return is_administrator(user)
 

@@ -14,4 +14,5 @@ def roles(request):
         "may_use_admin": access.may_use_admin(user),
         "can_import": access.may_import_projects(user),
         "may_see_meetings": access.may_see_meetings(user),
+        "may_see_dashboard": access.may_see_dashboard(user),
     }

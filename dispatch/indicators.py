@@ -1,0 +1,434 @@
+"""The dashboard's figures of a month: investment completion, start/resume rate, approval completion.
+
+Every figure is "as of" one month (year, month) and is computed in the database (aggregates): a
+fixed number of queries whatever the number of projects, never a Python loop over projects. The
+figures come from projects, their three lists and the monthly reports only (the warnings and the
+problem ledger are counted in ``early_warnings.indicators``, one layer up).
+
+Which projects count — the month's scope
+    The projects expected to report in that month (``selectors.expected_projects``): on the year's
+    annual key-project list on the month's deadline day. A moved deadline moves that day; a project
+    that left the list mid-year counts in the months before it left and in none after, with its plan
+    and its investment alike, so a rate never compares one set of projects' plan with another's work.
+    ``projects=`` narrows the scope (a unit's own projects, a leader's); a project is attributed to its
+    responsible unit (责任单位), as the reporting completeness does.
+
+Which reports count
+    Sent reports only (submitted, resubmitted, returned or accepted; not drafts) of the year's months
+    up to and including the month: "as of that month's reports" (seed 000 §1.1: reports due by the 20th).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from projects.models import MONTH_FIELDS, ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
+
+from .models import (
+    PROCEDURE_FIELDS,
+    MonthlyReport,
+    ProcedureStatus,
+    ReportingPeriod,
+    ReportStatus,
+    StartStatus,
+    StartTarget,
+)
+from .selectors import expected_projects, period_for, periods_for_year
+
+HUNDRED = Decimal("100")
+# Seed 004: "2月底前开复工60%以上，4月底前全部开复工" — the defaults of a year DRC has not set targets for.
+DEFAULT_START_TARGETS = ((2, Decimal("60.0")), (4, Decimal("100.0")))
+STARTED_STATUSES = (StartStatus.STARTED, StartStatus.RESUMED, StartStatus.COMPLETED)
+# Procedure statuses that say the procedure is required for the project (not "not needed", not left blank).
+REQUIRED_PROCEDURE = (ProcedureStatus.NOT_STARTED, ProcedureStatus.IN_PROGRESS, ProcedureStatus.DONE)
+
+
+def rate(part, whole) -> Decimal | None:
+    """part / whole as a percentage with one decimal; None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def month_end(year: int, month: int) -> datetime.date:
+    if month == 12:
+        return datetime.date(year, 12, 31)
+    return datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+
+
+def scope(year: int, month: int, projects: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    """The month's projects (module docstring): expected to report in the month, narrowed to `projects`."""
+    qs = expected_projects(period_for(year, month))
+    if projects is not None:
+        qs = qs.filter(pk__in=projects.values("pk"))
+    return qs
+
+
+def _sent_reports(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[MonthlyReport]:
+    return MonthlyReport.objects.filter(
+        project__in=in_scope.values("pk"), period__year=year, period__month__lte=month
+    ).exclude(status=ReportStatus.DRAFT)
+
+
+# --- 投资完成率 -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvestmentFigures:
+    """Investment of the month's projects.
+
+    annual_plan  — Σ the year's annual investment target (三个清单, 年度计划投资) of the projects.
+    plan_to_date — Σ their monthly plans from January to the month.
+    completed    — Σ the investment completed this year (年度完成投资) as of the month: the monthly amounts
+                   of the sent reports from January to the month.
+    rate         — 投资完成率 = completed / annual_plan × 100 (the share of the year's target done);
+                   None when the annual plan is 0.
+    schedule_rate — completed / plan_to_date × 100: completion against the plan up to the month.
+    """
+
+    annual_plan: Decimal = ZERO
+    plan_to_date: Decimal = ZERO
+    completed: Decimal = ZERO
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate(self.completed, self.annual_plan)
+
+    @property
+    def schedule_rate(self) -> Decimal | None:
+        return rate(self.completed, self.plan_to_date)
+
+    @property
+    def lag(self) -> Decimal:
+        """How much the completed investment is behind the plan to date (negative: ahead)."""
+        return self.plan_to_date - self.completed
+
+
+def _plan_sums(month: int) -> dict:
+    to_date = sum((F(name) for name in MONTH_FIELDS[1:month]), F(MONTH_FIELDS[0]))
+    return {
+        "annual_plan": Coalesce(Sum("annual_target"), Value(ZERO), output_field=DecimalField()),
+        "plan_to_date": Coalesce(Sum(to_date), Value(ZERO), output_field=DecimalField()),
+    }
+
+
+_COMPLETED = {"completed": Coalesce(Sum("investment_this_month"), Value(ZERO), output_field=DecimalField())}
+
+
+def investment(year: int, month: int, *, projects: QuerySet[Project] | None = None) -> InvestmentFigures:
+    """投资完成率 of the district (or of `projects`) as of the month: two queries."""
+    in_scope = scope(year, month, projects)
+    plans = ProjectYearPlan.objects.filter(year=year, project__in=in_scope.values("pk")).aggregate(**_plan_sums(month))
+    done = _sent_reports(year, month, in_scope).aggregate(**_COMPLETED)
+    return InvestmentFigures(plans["annual_plan"], plans["plan_to_date"], done["completed"])
+
+
+def _investment_grouped(year: int, month: int, key: str, in_scope: QuerySet[Project]) -> dict:
+    """InvestmentFigures per value of the project field `key` (two grouped queries)."""
+    plans = (
+        ProjectYearPlan.objects.filter(year=year, project__in=in_scope.values("pk"))
+        .values(group=F(f"project__{key}"))
+        .order_by()
+        .annotate(**_plan_sums(month))
+    )
+    done = _sent_reports(year, month, in_scope).values(group=F(f"project__{key}")).order_by().annotate(**_COMPLETED)
+    result: dict = {}
+    for row in plans:
+        result[row["group"]] = {"annual_plan": row["annual_plan"], "plan_to_date": row["plan_to_date"]}
+    for row in done:
+        result.setdefault(row["group"], {})["completed"] = row["completed"]
+    return {group: InvestmentFigures(**values) for group, values in result.items()}
+
+
+def investment_by_unit(
+    year: int, month: int, *, units=None, projects: QuerySet[Project] | None = None
+) -> dict[int, InvestmentFigures]:
+    """`investment` per responsible unit, for every unit given (all units by default; zeros where none)."""
+    units = list(units if units is not None else Unit.objects.all())
+    in_scope = scope(year, month, projects).filter(responsible_unit__in=[u.pk for u in units])
+    grouped = _investment_grouped(year, month, "responsible_unit_id", in_scope)
+    return {unit.pk: grouped.get(unit.pk, InvestmentFigures()) for unit in units}
+
+
+def investment_by_sector(
+    year: int, month: int, *, projects: QuerySet[Project] | None = None
+) -> dict[str, InvestmentFigures]:
+    """`investment` per sector (行业领域) that has projects in the month's scope."""
+    return _investment_grouped(year, month, "sector", scope(year, month, projects))
+
+
+def monthly_investment(
+    year: int, *, projects: QuerySet[Project] | None = None, through: int = 12
+) -> list[InvestmentFigures]:
+    """`investment` of each month from January to `through`, each over its own month's scope (the chart of
+    cumulative plan and completion by month), in one query.
+
+    As ``selectors.completeness_for_year`` does: the months go in as a VALUES list with their deadline
+    days; each project's annual-list entries of the year become one bit mask of the months whose deadline
+    day they cover, and the plans and the sent reports are summed per month from it.
+    """
+    periods = periods_for_year(year, range(1, through + 1))
+    months_sql = ", ".join(["(%s::integer, %s::date)"] * len(periods))
+    params: list = []
+    for period in periods:
+        params += [period.month, timezone.localtime(period.deadline).date()]
+    scope_sql, scope_params = "", []
+    if projects is not None:
+        inner, scope_params = projects.order_by().values("pk").query.sql_with_params()
+        scope_sql = f"AND e.project_id IN ({inner})"
+    to_date = " ".join(
+        f"WHEN {m} THEN {' + '.join(f'y.{name}' for name in MONTH_FIELDS[:m])}" for m in range(1, through + 1)
+    )
+    # Only table and column names and placeholder groups are formatted in; every value is a parameter.
+    sql = f"""
+        WITH months(month, day) AS (VALUES {months_sql}),
+        covered AS (
+            SELECT e.project_id, bit_or(1::bigint << m.month) AS mask
+            FROM {ListEntry._meta.db_table} e
+            JOIN months m ON e.joined_on <= m.day AND (e.left_on IS NULL OR e.left_on > m.day)
+            WHERE e.kind = %s AND e.year = %s {scope_sql}
+            GROUP BY e.project_id
+        ),
+        plans AS (
+            SELECT m.month, SUM(y.annual_target) AS annual, SUM(CASE m.month {to_date} END) AS to_date
+            FROM covered c
+            JOIN {ProjectYearPlan._meta.db_table} y ON y.project_id = c.project_id AND y.year = %s
+            JOIN months m ON c.mask & (1::bigint << m.month) <> 0
+            GROUP BY m.month
+        ),
+        done AS (
+            SELECT m.month, SUM(r.investment_this_month) AS completed
+            FROM covered c
+            JOIN {MonthlyReport._meta.db_table} r ON r.project_id = c.project_id AND r.status <> %s
+            JOIN {ReportingPeriod._meta.db_table} p ON p.id = r.period_id AND p.year = %s
+            JOIN months m ON c.mask & (1::bigint << m.month) <> 0 AND p.month <= m.month
+            GROUP BY m.month
+        )
+        SELECT m.month, COALESCE(plans.annual, 0), COALESCE(plans.to_date, 0), COALESCE(done.completed, 0)
+        FROM months m LEFT JOIN plans ON plans.month = m.month LEFT JOIN done ON done.month = m.month
+        ORDER BY m.month
+    """  # noqa: S608
+    params += [ListKind.ANNUAL, year, *scope_params, year, ReportStatus.DRAFT, year]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [InvestmentFigures(Decimal(annual), Decimal(to_date), Decimal(done)) for _m, annual, to_date, done in rows]
+
+
+# --- 开复工率 ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartFigures:
+    """开复工率 of the month's projects.
+
+    due     — projects whose planned start/resume date of the year (三个清单, 开复工时间) is on or before the
+              month's last day.
+    started — of those, the ones a sent report of the year up to the month gives as started, resumed or
+              completed (开工 / 复工 / 竣工).
+    rate    — 开复工率 = started / due × 100; None when nothing is due.
+    target  — DRC's target in force at the month's end (the latest target date on or before it), with
+              target_date; None before the first target date (next_target / next_target_date say what comes).
+    """
+
+    due: int = 0
+    started: int = 0
+    target: Decimal | None = None
+    target_date: datetime.date | None = None
+    next_target: Decimal | None = None
+    next_target_date: datetime.date | None = None
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate(self.started, self.due)
+
+    @property
+    def not_started(self) -> int:
+        return self.due - self.started
+
+    @property
+    def meets_target(self) -> bool | None:
+        if self.target is None or self.rate is None:
+            return None
+        return self.rate >= self.target
+
+
+def start_targets(year: int) -> list[StartTarget]:
+    """DRC's dated start/resume targets of the year; seed 004's (60% by the end of February, 100% by the end
+    of April) as unsaved rows when DRC has set none for that year."""
+    saved = list(StartTarget.objects.filter(year=year).order_by("due_date"))
+    if saved:
+        return saved
+    return [StartTarget(year=year, due_date=month_end(year, m), percent=p) for m, p in DEFAULT_START_TARGETS]
+
+
+def _target_fields(year: int, month: int) -> dict:
+    day = month_end(year, month)
+    targets = start_targets(year)
+    passed = [t for t in targets if t.due_date <= day]
+    coming = [t for t in targets if t.due_date > day]
+    return {
+        "target": passed[-1].percent if passed else None,
+        "target_date": passed[-1].due_date if passed else None,
+        "next_target": coming[0].percent if coming else None,
+        "next_target_date": coming[0].due_date if coming else None,
+    }
+
+
+def due_plans(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[ProjectYearPlan]:
+    """The year plans of the projects due to start or resume by the month's end, each annotated `started`."""
+    started = _sent_reports(year, month, Project.objects.all()).filter(
+        project_id=OuterRef("project_id"), start_status__in=STARTED_STATUSES
+    )
+    return ProjectYearPlan.objects.filter(
+        year=year, project__in=in_scope.values("pk"), planned_start_date__lte=month_end(year, month)
+    ).annotate(started=Exists(started))
+
+
+def _start_counts(year: int, month: int) -> dict:
+    started = _sent_reports(year, month, Project.objects.all()).filter(
+        project_id=OuterRef("project_id"), start_status__in=STARTED_STATUSES
+    )
+    return {"due": Count("pk"), "started": Count("pk", filter=Exists(started))}
+
+
+def _due(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[ProjectYearPlan]:
+    return ProjectYearPlan.objects.filter(
+        year=year, project__in=in_scope.values("pk"), planned_start_date__lte=month_end(year, month)
+    )
+
+
+def start_rate(year: int, month: int, *, projects: QuerySet[Project] | None = None) -> StartFigures:
+    """开复工率 of the district (or of `projects`) as of the month, against DRC's target: two queries."""
+    counts = _due(year, month, scope(year, month, projects)).aggregate(**_start_counts(year, month))
+    return StartFigures(due=counts["due"], started=counts["started"], **_target_fields(year, month))
+
+
+def start_rate_by_unit(
+    year: int, month: int, *, units=None, projects: QuerySet[Project] | None = None
+) -> dict[int, StartFigures]:
+    """`start_rate` per responsible unit: two queries."""
+    units = list(units if units is not None else Unit.objects.all())
+    in_scope = scope(year, month, projects).filter(responsible_unit__in=[u.pk for u in units])
+    rows = (
+        _due(year, month, in_scope)
+        .values(unit_id=F("project__responsible_unit_id"))
+        .order_by()
+        .annotate(**_start_counts(year, month))
+    )
+    counts = {row["unit_id"]: row for row in rows}
+    target = _target_fields(year, month)
+    return {
+        unit.pk: StartFigures(
+            due=counts.get(unit.pk, {}).get("due", 0), started=counts.get(unit.pk, {}).get("started", 0), **target
+        )
+        for unit in units
+    }
+
+
+# --- 前期手续审批完成率 -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalFigures:
+    """前期手续审批完成率 of the month's projects (seed 004; the "4+X" procedures of seed 001 §9).
+
+    Each project's latest sent report of the year up to the month states its six approval procedures
+    (用地审批, 审批核准备案, 用地规划, 建设规划, 环评, 施工许可).
+    required — procedures stated as needed: not yet applied for, in progress or done ("not needed" and
+               unstated ones are left out; a project with no sent report this year counts none).
+    done     — procedures stated as done.
+    rate     — done / required × 100; None when none is required.
+    """
+
+    required: int = 0
+    done: int = 0
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate(self.done, self.required)
+
+
+def latest_reports(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[MonthlyReport]:
+    """Each project's latest sent report of the year up to the month (one per project): a sent report with
+    no later sent one of the same project before the month's end."""
+    sent = _sent_reports(year, month, in_scope)
+    later = sent.filter(project_id=OuterRef("project_id"), period__month__gt=OuterRef("period__month"))
+    return sent.exclude(Exists(later))
+
+
+def _procedures_in(statuses) -> Value:
+    """How many of a report's six procedures have one of `statuses` (an SQL expression)."""
+    return sum(
+        (
+            Case(When(**{f"{name}__in": statuses}, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for name, _label in PROCEDURE_FIELDS
+        ),
+        Value(0),
+    )
+
+
+def _approval_sums() -> dict:
+    return {
+        "required": Coalesce(Sum(_procedures_in(REQUIRED_PROCEDURE)), Value(0)),
+        "done": Coalesce(Sum(_procedures_in([ProcedureStatus.DONE])), Value(0)),
+    }
+
+
+def procedure_counts() -> dict:
+    """Per-report annotations `procedures_required` and `procedures_done` (the drill-down list's columns)."""
+    return {
+        "procedures_required": _procedures_in(REQUIRED_PROCEDURE),
+        "procedures_done": _procedures_in([ProcedureStatus.DONE]),
+    }
+
+
+def approval_rate(year: int, month: int, *, projects: QuerySet[Project] | None = None) -> ApprovalFigures:
+    """前期手续审批完成率 of the district (or of `projects`) as of the month: one query."""
+    sums = latest_reports(year, month, scope(year, month, projects)).aggregate(**_approval_sums())
+    return ApprovalFigures(required=sums["required"], done=sums["done"])
+
+
+def approval_rate_by_unit(
+    year: int, month: int, *, units=None, projects: QuerySet[Project] | None = None
+) -> dict[int, ApprovalFigures]:
+    """`approval_rate` per responsible unit: one query."""
+    units = list(units if units is not None else Unit.objects.all())
+    in_scope = scope(year, month, projects).filter(responsible_unit__in=[u.pk for u in units])
+    rows = (
+        latest_reports(year, month, in_scope)
+        .values(group=F("project__responsible_unit_id"))
+        .order_by()
+        .annotate(**_approval_sums())
+    )
+    sums = {row["group"]: ApprovalFigures(required=row["required"], done=row["done"]) for row in rows}
+    return {unit.pk: sums.get(unit.pk, ApprovalFigures()) for unit in units}
+
+
+__all__ = [
+    "ApprovalFigures",
+    "InvestmentFigures",
+    "StartFigures",
+    "approval_rate",
+    "approval_rate_by_unit",
+    "due_plans",
+    "investment",
+    "investment_by_sector",
+    "investment_by_unit",
+    "latest_reports",
+    "monthly_investment",
+    "procedure_counts",
+    "scope",
+    "start_rate",
+    "start_rate_by_unit",
+    "start_targets",
+]
+# Reporting completeness per unit (on time / late / missing) is `dispatch.selectors.completeness` and
+# `completeness_for_year`, used as they are.
