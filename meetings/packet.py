@@ -17,8 +17,10 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from dispatch import indicators
 from dispatch.selectors import completeness, expected_projects, period_for
 from dispatch.tables import table_rows
+from early_warnings import indicators as warning_indicators
 from early_warnings.ledger import agenda_items as ledger_agenda_items
 from early_warnings.selectors import supervision_items
 from ganzhou_projects.audit import save_with_history
@@ -26,7 +28,6 @@ from ganzhou_projects.numbers import money, percent
 from projects import access
 from projects.models import Unit
 
-from . import indicators
 from .charts import investment_chart_svg
 from .models import DECISION_STATUS_LABELS, Decision, Meeting, PacketVersion
 from .services import month_warnings
@@ -144,10 +145,11 @@ def take_snapshot(
             progress(2, "汇总指标")
         invest = indicators.investment(year, month)
         start = indicators.start_rate(year, month)
-        warnings_count = indicators.warning_counts(year, month)
-        problems_count = indicators.problem_counts(year, month, today=today)
+        approval = indicators.approval_rate(year, month)
         units = list(Unit.objects.order_by("sort_order", "name"))
-        by_unit = indicators.investment_by_unit(year, month)
+        warnings_count = warning_indicators.warning_counts(year, month, units=[]).district
+        problems_count = warning_indicators.problem_counts(year, month, units=[], today=today).district
+        by_unit = indicators.investment_by_unit(year, month, units=units)
         filled = completeness(period, now, units=units)
         expected = sum(c.expected for c in filled.values())
         submitted = sum(c.submitted for c in filled.values())
@@ -175,7 +177,7 @@ def take_snapshot(
                 "missing": filled[unit.pk].missing + filled[unit.pk].not_yet,
                 "rate": percent(filled[unit.pk].reporting_rate),
                 "status": COMPLETENESS_STATUS[filled[unit.pk].status],
-                "investment_rate": percent(by_unit[unit.pk].rate) if unit.pk in by_unit else "—",
+                "investment_rate": percent(by_unit[unit.pk].rate),
             }
             for unit in units
         ]
@@ -225,17 +227,21 @@ def take_snapshot(
                 "start_due": start.due,
                 "started": start.started,
                 "start_rate": percent(start.rate),
-                "start_target": percent(start.target),
+                "start_target": percent(start.target) if start.target is not None else "—",
+                "approval_rate": percent(approval.rate),
+                "approval_required": approval.required,
+                "approval_done": approval.done,
                 "expected": expected,
                 "submitted": submitted,
                 "on_time": on_time,
                 "reporting_rate": percent(Decimal(submitted * 100) / expected if expected else None),
-                "warnings_red": warnings_count["red"],
-                "warnings_yellow": warnings_count["yellow"],
-                "warnings_blue": warnings_count["blue"],
-                "warnings_escalated": warnings_count["escalated"],
-                "problems_open": problems_count["open"],
-                "problems_overdue": problems_count["overdue"],
+                "warnings_open": warnings_count.open,
+                "warnings_red": warnings_count.red,
+                "warnings_yellow": warnings_count.yellow,
+                "warnings_blue": warnings_count.blue,
+                "warnings_escalated": warnings_count.escalated,
+                "problems_open": problems_count.open,
+                "problems_overdue": problems_count.overdue,
             },
             "chart": chart,
             "reporting": reporting,
