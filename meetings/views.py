@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from projects import access
 from projects.forms import apply_validation_error, flash_errors
+from projects.models import Unit
 
 from . import selectors, services
 from .exports import packet_export_start
@@ -127,7 +128,7 @@ def meeting_detail(request, pk: int):
             "may_build": access.may_manage_meetings(request.user),
             "item_form": ItemForm(meeting=meeting),
             "section_form": SectionForm(),
-            "decision_form": DecisionForm(),
+            "unit_choices": list(Unit.objects.order_by("unit_type", "sort_order", "name")) if may_manage else [],
             "remove_form": RemoveForm(),
             "minutes_form": MinutesForm(initial={"text": meeting.minutes_text}),
         },
