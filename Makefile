@@ -53,5 +53,13 @@ messages: venv
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
+# The province-scale benchmark (bench/): seeds or reuses the 50,000-project database ganzhou_bench, measures the
+# pages, exports, jobs and a load run, prints the table and writes bench/results.md. Not part of `make test`.
+# BENCH_DATABASE_URL picks another database; BENCH_ARGS passes options (`make bench BENCH_ARGS=--help`).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ganzhou_bench
+bench: venv
+	@DATABASE_URL=$(BENCH_DATABASE_URL) bash scripts/ensure_services.sh
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
