@@ -59,10 +59,9 @@ def _date(day) -> str:
     return f"{day:%Y年%m月%d日}" if day else "—"
 
 
-def _project_rows(period, progress) -> list[dict]:
+def _project_rows(period, scope, progress) -> list[dict]:
     projects = list(
-        expected_projects(period)
-        .select_related("responsible_unit")
+        scope.select_related("responsible_unit")
         .order_by("responsible_unit__sort_order", "responsible_unit__name", "name", "id")
     )
 
@@ -134,22 +133,44 @@ def _decisions_part(meeting: Meeting | None, today: datetime.date) -> list[dict]
 
 
 def take_snapshot(
-    *, year: int, month: int, meeting: Meeting | None = None, now: datetime.datetime | None = None, progress=None
+    *,
+    year: int,
+    month: int,
+    meeting: Meeting | None = None,
+    now: datetime.datetime | None = None,
+    progress=None,
+    projects=None,
 ) -> dict:
-    """Everything the packet prints, read now and written out as text: the packet's frozen data."""
+    """Everything the packet prints, read now and written out as text: the packet's frozen data.
+
+    `projects` narrows the district to some projects (the benchmark's 500-project district); the
+    reporting status is then that of the units those projects belong to.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     period = period_for(year, month)
+    scope = expected_projects(period)
+    if projects is not None:
+        scope = scope.filter(pk__in=projects.values("pk"))
+
+    def narrow(records):
+        return records if projects is None else records.filter(project__in=scope.values("pk"))
+
     with translation.override(settings.LANGUAGE_CODE):
         if progress:
             progress(2, "汇总指标")
-        invest = indicators.investment(year, month)
-        start = indicators.start_rate(year, month)
-        approval = indicators.approval_rate(year, month)
-        units = list(Unit.objects.order_by("sort_order", "name"))
-        warnings_count = warning_indicators.warning_counts(year, month, units=[]).district
-        problems_count = warning_indicators.problem_counts(year, month, units=[], today=today).district
-        by_unit = indicators.investment_by_unit(year, month, units=units)
+        invest = indicators.investment(year, month, projects=projects)
+        start = indicators.start_rate(year, month, projects=projects)
+        approval = indicators.approval_rate(year, month, projects=projects)
+        units = Unit.objects.order_by("sort_order", "name")
+        if projects is not None:
+            units = units.filter(pk__in=scope.values("responsible_unit_id"))
+        units = list(units)
+        warnings_count = warning_indicators.warning_counts(year, month, units=[], projects=projects).district
+        problems_count = warning_indicators.problem_counts(
+            year, month, units=[], projects=projects, today=today
+        ).district
+        by_unit = indicators.investment_by_unit(year, month, units=units, projects=projects)
         filled = completeness(period, now, units=units)
         expected = sum(c.expected for c in filled.values())
         submitted = sum(c.submitted for c in filled.values())
@@ -183,9 +204,9 @@ def take_snapshot(
         ]
         if progress:
             progress(8, "预警与问题")
-        supervised = list(supervision_items())
+        supervised = list(narrow(supervision_items()))
         escalated = {w.pk for w in supervised}
-        of_month = list(month_warnings(year, month))
+        of_month = list(narrow(month_warnings(year, month)))
         in_month = {w.pk for w in of_month}
         warnings = [
             {
@@ -208,10 +229,10 @@ def take_snapshot(
                 "units": "、".join(u.name for u in p.responsible_units.all()),
                 "deadline": _date(p.deadline),
             }
-            for p in ledger_agenda_items(today)
+            for p in narrow(ledger_agenda_items(today))
         ]
         decisions = _decisions_part(meeting, today)
-        projects = _project_rows(period, progress)
+        rows = _project_rows(period, scope, progress)
         return {
             "version": 1,
             "year": year,
@@ -248,7 +269,7 @@ def take_snapshot(
             "warnings": warnings,
             "problems": problems,
             "decisions": decisions,
-            "projects": projects,
+            "projects": rows,
         }
 
 
@@ -282,9 +303,9 @@ def render_pdf(html: str, css: str = PACKET_CSS) -> tuple[bytes, int]:
     return document.write_pdf(), len(document.pages)
 
 
-def build_pdf(*, year: int, month: int, meeting: Meeting | None = None, now=None, progress=None):
+def build_pdf(*, year: int, month: int, meeting: Meeting | None = None, now=None, progress=None, projects=None):
     """Snapshot, HTML and PDF of one month: (snapshot, pdf bytes, pages)."""
-    snapshot = take_snapshot(year=year, month=month, meeting=meeting, now=now, progress=progress)
+    snapshot = take_snapshot(year=year, month=month, meeting=meeting, now=now, progress=progress, projects=projects)
     if progress:
         progress(55, "排版")
     pdf, pages = render_pdf(packet_html(snapshot))
