@@ -61,8 +61,9 @@ def _date(day) -> str:
 
 def _project_rows(period, scope, progress) -> list[dict]:
     projects = list(
-        scope.select_related("responsible_unit")
-        .order_by("responsible_unit__sort_order", "responsible_unit__name", "name", "id")
+        scope.select_related("responsible_unit").order_by(
+            "responsible_unit__sort_order", "responsible_unit__name", "name", "id"
+        )
     )
 
     def chunk_progress(done: int, total: int) -> None:

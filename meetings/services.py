@@ -143,6 +143,36 @@ def meeting_create(
     return meeting
 
 
+def meeting_update(
+    *,
+    meeting: Meeting,
+    acting_user,
+    date: datetime.date,
+    title: str = "",
+    location: str = "",
+    chair=None,
+    attendees: Iterable = (),
+    attendee_units: Iterable[Unit] = (),
+) -> Meeting:
+    """Change a meeting's date, place, chair and attendees until it ends (the reviewed month follows the date)."""
+    _require(access.may_manage_meetings(acting_user))
+    chair = chair or meeting.chair
+    if not access.may_approve_exemption(chair):
+        raise ValidationError({"chair": "主持人须为区级领导。"})
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_not_ended(meeting)
+        meeting.date = date
+        meeting.year, meeting.month = reviewed_month(date)
+        meeting.title = title.strip() or meeting.title
+        meeting.location = location.strip()
+        meeting.chair = chair
+        save_with_history(meeting, acting_user, reason="修改会议安排")
+        meeting.attendees.set(list(attendees))
+        meeting.attendee_units.set(list(attendee_units))
+    return meeting
+
+
 def meeting_start(*, meeting: Meeting, acting_user, now: datetime.datetime | None = None) -> Meeting:
     """筹备 → 召开中."""
     _require(access.may_manage_meetings(acting_user))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("series/new/", views.series_create, name="series_create"),
     path("series/<int:series_pk>/new/", views.meeting_create, name="meeting_create"),
     path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("<int:pk>/state/", views.meeting_state, name="meeting_state"),
     path("<int:pk>/minutes/", views.minutes_save, name="minutes_save"),
     path("<int:pk>/minutes.pdf", views.minutes_pdf, name="minutes_pdf"),

@@ -103,6 +103,33 @@ def meeting_create(request, series_pk: int):
 
 
 @login_required
+def meeting_edit(request, pk: int):
+    """Date, place, chair and attendees of a meeting not yet ended."""
+    meeting = _manage(request, pk)
+    if meeting.is_ended:
+        messages.error(request, services.FROZEN)
+        return redirect("meetings:meeting_detail", meeting.pk)
+    initial = {
+        "title": meeting.title,
+        "date": meeting.date,
+        "location": meeting.location,
+        "chair": meeting.chair,
+        "attendees": list(meeting.attendees.all()),
+        "attendee_units": list(meeting.attendee_units.all()),
+    }
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(meeting=meeting, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, "会议安排已保存。")
+            return redirect("meetings:meeting_detail", meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form, "series": meeting.series, "meeting": meeting})
+
+
+@login_required
 def meeting_detail(request, pk: int):
     meeting = selectors.get_meeting_for_user(request.user, pk)
     may_manage = access.may_manage_meetings(request.user) and not meeting.is_ended

@@ -89,6 +89,7 @@ OBJECT_URLS = {
     "early_warnings:problem_add_update",
     "early_warnings:problem_close",
     "meetings:meeting_create",
+    "meetings:meeting_edit",
     "meetings:meeting_detail",
     "meetings:minutes_pdf",
     "meetings:packet_download",
@@ -265,6 +266,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "early_warnings:problem_close": {"pk": item["problem"].pk},
         "meetings:meeting_create": {"series_pk": world["series"].pk},
         "meetings:meeting_detail": {"pk": world["meeting"].pk},
+        "meetings:meeting_edit": {"pk": world["meeting"].pk},
         "meetings:meeting_state": {"pk": world["meeting"].pk},
         "meetings:minutes_save": {"pk": world["meeting"].pk},
         "meetings:minutes_pdf": {"pk": world["meeting"].pk},
@@ -376,6 +378,9 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if role in ("drc", "admin", "leader", "auditor") else {403}
     if name in ("meetings:series_create", "meetings:meeting_create"):
         return {200} if role in reviewers else {403}
+    if name == "meetings:meeting_edit":
+        # The walk's meeting has ended: DRC is sent back to it (frozen), the others may not change it.
+        return {302} if role in reviewers else ({404} if role == "reporter_a" else {403})
     if name == "meetings:meeting_list":
         return {403} if role == "reporter_a" else {200}
     if name in ("meetings:meeting_detail", "meetings:minutes_pdf", "meetings:packet_download"):

@@ -160,3 +160,34 @@ def test_meeting_page_queries_do_not_grow_with_the_agenda(client, month, drc, to
         services.section_create(meeting=meeting, title="其他", acting_user=drc)
         assert meeting.items.count() >= 12
         assert count() == small
+
+
+def test_meeting_arrangements_change_until_it_ends(client, month, drc, leader, town_a):
+    meeting = month["meeting"]
+    client.force_login(drc)
+    url = reverse("meetings:meeting_edit", args=[meeting.pk])
+    assert 'value="2026-11-26"' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "title": meeting.title,
+            "date": "2026-12-02",
+            "location": "区政府三楼会议室",
+            "chair": leader.pk,
+            "attendees": [leader.pk, drc.pk],
+            "attendee_units": [town_a.pk],
+        },
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.date, meeting.year, meeting.month) == (datetime.date(2026, 12, 2), 2026, 11)
+    assert set(meeting.attendees.all()) == {leader, drc} and list(meeting.attendee_units.all()) == [town_a]
+    with time_machine.travel(NOW, tick=False):
+        services.meeting_start(meeting=meeting, acting_user=drc)
+        services.meeting_end(meeting=meeting, acting_user=drc)
+    assert client.get(url).status_code == 302
+    client.post(url, {"title": "x", "date": "2026-12-03", "chair": leader.pk})
+    meeting.refresh_from_db()
+    assert meeting.date == datetime.date(2026, 12, 2)
+    client.force_login(leader)
+    assert client.get(url).status_code == 403
