@@ -55,14 +55,22 @@ def next_working_day(day: datetime.date, calendar: WorkCalendar | None = None) -
     return day
 
 
-def propose_next_date(series: MeetingSeries, *, today: datetime.date, calendar: WorkCalendar | None = None):
+def propose_next_date(
+    series: MeetingSeries,
+    *,
+    today: datetime.date,
+    calendar: WorkCalendar | None = None,
+    last: datetime.date | None = None,
+    last_known: bool = False,
+):
     """The next meeting's date from the cadence, on a working day (holidays and make-up workdays counted).
 
     Monthly: the 25th of the month after the last meeting (of this month when there is none yet and the
     25th is still ahead). Every N weeks: N weeks after the last meeting (from today when there is none).
-    Never before today.
+    Never before today. A list of series passes each one's `last` meeting date (`last_known`) and one calendar.
     """
-    last = series.meetings.aggregate(last=Max("date"))["last"]
+    if not last_known:
+        last = series.meetings.aggregate(last=Max("date"))["last"]
     if series.cadence == MeetingSeries.Cadence.MONTHLY:
         if last is None:
             base = today.replace(day=MONTHLY_MEETING_DAY)

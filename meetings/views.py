@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from notifications.calendar import WorkCalendar
 from projects import access
 from projects.forms import apply_validation_error, flash_errors
 from projects.models import Unit
@@ -52,9 +54,17 @@ def meeting_list(request):
     """Series with their next proposed date, and the meetings, newest first."""
     _require(access.may_see_meetings(request.user))
     today = timezone.localdate()
-    series = list(MeetingSeries.objects.filter(active=True).select_related("chair").order_by("name", "pk"))
+    series = list(
+        MeetingSeries.objects.filter(active=True)
+        .select_related("chair")
+        .annotate(last_date=Max("meetings__date"))
+        .order_by("name", "pk")
+    )
+    calendar = WorkCalendar()
     for one in series:
-        one.proposed = services.propose_next_date(one, today=today)
+        one.proposed = services.propose_next_date(
+            one, today=today, calendar=calendar, last=one.last_date, last_known=True
+        )
     page = Paginator(selectors.meetings_for_user(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

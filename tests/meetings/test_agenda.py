@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from meetings import services
-from meetings.models import AgendaItem, MeetingSeries
+from meetings.models import AgendaItem, Decision, MeetingSeries
 from notifications.models import CalendarDay, HolidayYear
 from tests.meetings.conftest import NOW, TODAY
 
@@ -105,6 +105,13 @@ def test_ended_meeting_agenda_and_minutes_are_frozen(month, drc, town_a):
                 attempt()
     meeting.refresh_from_db()
     assert meeting.minutes_text == "会议听取了各单位汇报。"
+    # Every change is on record under the person who made it.
+    rows = [
+        *meeting.history.all(),
+        *AgendaItem.history.filter(meeting_id=meeting.pk),
+        *Decision.history.filter(meeting_id=meeting.pk),
+    ]
+    assert rows and {row.history_user for row in rows} == {drc}
     assert meeting.items.filter(removed=False).count() == 4
 
 
