@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -112,10 +112,17 @@ def _meeting_part(meeting: Meeting | None) -> dict | None:
 
 
 def _decisions_part(meeting: Meeting | None, today: datetime.date) -> list[dict]:
-    """Decisions of earlier meetings still open, or settled since the last meeting before this one."""
+    """Decisions of earlier meetings still open, or settled (done or excused) since the last meeting before this
+    one: what the meeting follows up (DESIGN §5)."""
     qs = Decision.objects.select_related("meeting").prefetch_related("responsible_units", "progress")
     if meeting is not None:
         qs = qs.filter(meeting__date__lt=meeting.date)
+        previous = Meeting.objects.filter(date__lt=meeting.date).aggregate(last=Max("date"))["last"]
+        if previous is not None:
+            start = timezone.make_aware(datetime.datetime.combine(previous, datetime.time()))
+            qs = qs.filter(
+                Q(done_at__isnull=True, exempted_at__isnull=True) | Q(done_at__gte=start) | Q(exempted_at__gte=start)
+            )
     rows = []
     for decision in qs.order_by("meeting__date", "deadline", "pk"):
         updates = list(decision.progress.all())

@@ -164,3 +164,26 @@ def test_draft_this_month_counts_as_typed_but_not_sent(month, drc):
     rows = {row["name"]: row for row in version.snapshot["projects"]}
     assert "未报送" not in rows[project.name]["progress"]
     assert "未报送" in rows[month["projects"][1].name]["progress"]
+
+
+def test_follow_up_lists_open_decisions_and_those_settled_since_the_last_meeting(month, drc, town_a):
+    from dispatch.models import SHANGHAI
+
+    def decided(day, text):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(10), tzinfo=SHANGHAI), tick=False):
+            meeting = services.meeting_create(series=month["series"], date=day, acting_user=drc)
+            item = services.agenda_item_add(meeting=meeting, title="议题", acting_user=drc)
+            return services.decision_create(
+                item=item, text=text, units=[town_a], deadline=day + datetime.timedelta(days=20), acting_user=drc
+            )
+
+    long_done = decided(datetime.date(2026, 8, 25), "八月议定，九月已办结")
+    recently_done = decided(datetime.date(2026, 9, 25), "九月议定，十一月办结")
+    with time_machine.travel(datetime.datetime(2026, 9, 30, 10, tzinfo=SHANGHAI), tick=False):
+        services.decision_mark_done(decision=long_done, evidence="已办结", acting_user=drc)
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 10, tzinfo=SHANGHAI), tick=False):
+        services.decision_mark_done(decision=recently_done, evidence="已办结", acting_user=drc)
+    with time_machine.travel(NOW, tick=False):
+        snapshot = packet.take_snapshot(year=2026, month=11, meeting=month["meeting"])
+    texts = {row["text"]: row["status"] for row in snapshot["decisions"]}
+    assert texts == {month["overdue"].text: "逾期，提请追责", "九月议定，十一月办结": "已办结"}
