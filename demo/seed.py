@@ -32,6 +32,7 @@ from .inventory import (
     seed_users,
 )
 from .ledger import seed_ledger_and_warnings
+from .meetings import seed_meetings
 from .reports import seed_reports
 
 STEPS: list[Callable[[SeedContext], None]] = [
@@ -43,6 +44,7 @@ STEPS: list[Callable[[SeedContext], None]] = [
     seed_plans,
     seed_reports,
     seed_ledger_and_warnings,
+    seed_meetings,
 ]
 
 

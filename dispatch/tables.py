@@ -194,7 +194,7 @@ class _TableRow:
     figures: Figures
 
 
-def _table_rows(
+def table_rows(
     period: ReportingPeriod, projects: list[Project], progress: Callable[[int, int], None] | None
 ) -> Iterator[_TableRow]:
     """Each project with its report of the month (or none) and derived figures, a chunk's queries at a time."""
@@ -359,7 +359,7 @@ def _official_table(
     row = FIRST_DATA_ROW - 1
     writer = _RowWriter(ws)
     with translation.override("zh-hans"):
-        for serial, item in enumerate(_table_rows(period, projects, progress), start=1):
+        for serial, item in enumerate(table_rows(period, projects, progress), start=1):
             row = FIRST_DATA_ROW + serial - 1
             ws.append(writer.row(values(serial, item)))
     return _finish(wb, ws, row, ncols)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "auditlog",
     "notifications",
     "assessment",
+    "meetings",
     "dashboard",
 ]
 # The demo-data app (`seed_demo`, `bootstrap_demo`): for development, `make run` and the tests, never in

@@ -20,5 +20,6 @@ urlpatterns = [
     path("warnings/", include("early_warnings.urls")),
     path("audit/", include("auditlog.urls")),
     path("assessment/", include("assessment.urls")),
+    path("meetings/", include("meetings.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

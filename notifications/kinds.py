@@ -21,6 +21,8 @@ KIND_LABELS = {
     "review_digest": gettext_lazy("Daily digest of reports awaiting review"),
     "warning_measures": gettext_lazy("Measures recorded on a warning"),
     "assessment_published": gettext_lazy("Ranking published: the unit's place"),
+    "decision_assigned": gettext_lazy("Dispatch-meeting decision assigned"),
+    "decision_rectification": gettext_lazy("Dispatch-meeting decision to be rectified by a deadline"),
 }
 
 OBJECT_LABELS = {

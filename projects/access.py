@@ -203,6 +203,36 @@ def may_read_monthly_overview(user) -> bool:
     return is_leader(user) or may_see_all_units(user)
 
 
+def may_see_meetings(user) -> bool:
+    """Dispatch meetings, their agendas and packets: whoever reads every unit (DRC, the bureaus, leaders, auditors)."""
+    return may_see_all_units(user)
+
+
+def may_manage_meetings(user) -> bool:
+    """DRC prepares dispatch meetings: series, agenda, decisions, packets; marks decisions done (seed 000 §1.1)."""
+    return is_drc(user)
+
+
+def is_decision_staff(user, decision) -> bool:
+    """Staff of a unit a meeting decision names as responsible."""
+    return is_unit_staff(user) and any(unit.pk == user.unit_id for unit in decision.responsible_units.all())
+
+
+def may_see_decision(user, decision) -> bool:
+    """A decision: whoever sees meetings, and the staff of its responsible units."""
+    return may_see_meetings(user) or is_decision_staff(user, decision)
+
+
+def may_post_decision_progress(user, decision) -> bool:
+    """Progress on a decision: its responsible units' staff, and DRC."""
+    return may_manage_meetings(user) or is_decision_staff(user, decision)
+
+
+def may_approve_exemption(user) -> bool:
+    """Who may be named as the leader approving a 容错 (seed 000 §1.3): a leader."""
+    return user is not None and has_role(user, roles.LEADER)
+
+
 def may_set_start_targets(user) -> bool:
     """DRC sets the year's dated start/resume rate targets (开复工率, seed 004)."""
     return is_drc(user)

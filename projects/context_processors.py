@@ -15,5 +15,6 @@ def roles(request):
         "can_import": access.may_import_projects(user),
         "may_read_history": access.may_read_history(user),
         "may_read_assessment": access.may_read_assessment_drafts(user),
+        "may_see_meetings": access.may_see_meetings(user),
         "may_see_dashboard": access.may_see_dashboard(user),
     }

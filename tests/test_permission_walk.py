@@ -10,6 +10,7 @@ import zipfile
 from decimal import Decimal
 
 import openpyxl
+import pypdf
 import pytest
 import time_machine
 from django.db import connection
@@ -52,7 +53,21 @@ POST_ONLY = {
     "assessment:adjustment_add",
     "assessment:adjustment_withdraw",
     "dashboard:target_delete",
+    "meetings:meeting_state",
+    "meetings:minutes_save",
+    "meetings:agenda_assemble",
+    "meetings:agenda_add",
+    "meetings:section_add",
+    "meetings:packet_build",
+    "meetings:item_remove",
+    "meetings:item_move",
+    "meetings:decision_add",
+    "meetings:decision_progress",
+    "meetings:decision_done",
+    "meetings:decision_exempt",
+    "meetings:decision_rectify",
 }
+MEETING_POSTS = {name for name in POST_ONLY if name.startswith("meetings:")}
 # URLs about one object: another unit's object is never reachable.
 OBJECT_URLS = {
     "projects:project_detail",
@@ -85,6 +100,13 @@ OBJECT_URLS = {
     "auditlog:record",
     "auditlog:project_as_of",
     "assessment:adjustment_withdraw",
+    "meetings:meeting_create",
+    "meetings:meeting_edit",
+    "meetings:meeting_detail",
+    "meetings:minutes_pdf",
+    "meetings:packet_download",
+    "meetings:decision_detail",
+    *MEETING_POSTS,
 }
 # Pages that take a form: GET shows it, POST submits it. Every other page only reads, and a POST to it is refused
 # with 405 (test_a_post_to_a_page_that_only_reads_is_refused).
@@ -136,6 +158,8 @@ def readable(response) -> str:
         return workbook_text(body)
     if content_type.startswith("image/"):
         return ""  # a picture carries no project text; who may fetch it is asserted by the status codes
+    if content_type.startswith("application/pdf"):
+        return " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
     if content_type.startswith("application/zip"):
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             return " ".join(workbook_text(archive.read(name)) for name in archive.namelist())
@@ -200,6 +224,7 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
     result["target"] = dispatch_services.start_target_set(
         year=2026, due_date=datetime.date(2026, 3, 31), percent=80, reason="测试", acting_user=drc
     )
+    add_meeting(result, drc, leader, town_a, town_b)
     notice = notify(
         kind="overdue_notice",
         object_key="unit:b",
@@ -210,6 +235,34 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
     )
     result["recipient"] = notice.recipients.get()
     return result
+
+
+def add_meeting(world, drc, leader, town_a, town_b) -> None:
+    """An ended dispatch meeting with a decision for each town, its minutes and a packet version."""
+    from meetings import services as meeting_services
+    from meetings.packet import packet_build
+
+    series = meeting_services.series_create(
+        name="调度会", chair=leader, cadence="monthly", every_weeks=None, acting_user=drc
+    )
+    meeting = meeting_services.meeting_create(series=series, date=datetime.date(2026, 11, 26), acting_user=drc)
+    for key, unit in (("secret", town_b), ("own", town_a)):
+        item = meeting_services.agenda_item_add(
+            meeting=meeting, title=f"{world[key]['project'].name}协调", acting_user=drc
+        )
+        world[key]["item"] = item
+        world[key]["decision"] = meeting_services.decision_create(
+            item=item,
+            text=f"{world[key]['project'].name}月底前完成用地报批",
+            units=[unit],
+            deadline=datetime.date(2026, 12, 31),
+            acting_user=drc,
+        )
+    world["series"] = series
+    world["meeting"] = meeting
+    world["packet"] = packet_build(meeting=meeting, acting_user=drc)
+    meeting_services.meeting_start(meeting=meeting, acting_user=drc)
+    meeting_services.meeting_end(meeting=meeting, acting_user=drc)
 
 
 def urls_for(world, which: str) -> dict[str, str]:
@@ -261,6 +314,25 @@ def urls_for(world, which: str) -> dict[str, str]:
         "assessment:adjustment_add": {"year": 2026, "group": "township"},
         "assessment:adjustment_withdraw": {"pk": world["adjustment"].pk},
         "dashboard:target_delete": {"pk": world["target"].pk},
+        "meetings:meeting_create": {"series_pk": world["series"].pk},
+        "meetings:meeting_detail": {"pk": world["meeting"].pk},
+        "meetings:meeting_edit": {"pk": world["meeting"].pk},
+        "meetings:meeting_state": {"pk": world["meeting"].pk},
+        "meetings:minutes_save": {"pk": world["meeting"].pk},
+        "meetings:minutes_pdf": {"pk": world["meeting"].pk},
+        "meetings:agenda_assemble": {"pk": world["meeting"].pk},
+        "meetings:agenda_add": {"pk": world["meeting"].pk},
+        "meetings:section_add": {"pk": world["meeting"].pk},
+        "meetings:packet_build": {"pk": world["meeting"].pk},
+        "meetings:packet_download": {"pk": world["packet"].pk},
+        "meetings:item_remove": {"pk": item["item"].pk},
+        "meetings:item_move": {"pk": item["item"].pk},
+        "meetings:decision_add": {"pk": item["item"].pk},
+        "meetings:decision_detail": {"pk": item["decision"].pk},
+        "meetings:decision_progress": {"pk": item["decision"].pk},
+        "meetings:decision_done": {"pk": item["decision"].pk},
+        "meetings:decision_exempt": {"pk": item["decision"].pk},
+        "meetings:decision_rectify": {"pk": item["decision"].pk},
     }
     no_arguments = {
         "password_change",
@@ -297,6 +369,9 @@ def urls_for(world, which: str) -> dict[str, str]:
         "dashboard:my_projects",
         "dashboard:projects",
         "dashboard:targets",
+        "meetings:meeting_list",
+        "meetings:series_create",
+        "meetings:decision_list",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -374,6 +449,15 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {200} if role in reviewers else {403}
     if name == "dashboard:my_projects":
         return {200} if role == "leader" else {403}
+    if name in ("meetings:series_create", "meetings:meeting_create"):
+        return {200} if role in reviewers else {403}
+    if name == "meetings:meeting_edit":
+        # The walk's meeting has ended: DRC is sent back to it (frozen), the others may not change it.
+        return {302} if role in reviewers else ({404} if role == "reporter_a" else {403})
+    if name == "meetings:meeting_list":
+        return {403} if role == "reporter_a" else {200}
+    if name in ("meetings:meeting_detail", "meetings:minutes_pdf", "meetings:packet_download"):
+        return {404} if role == "reporter_a" else {200}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}

@@ -8,7 +8,7 @@ from django.utils import translation
 from notifications.kinds import kind_label
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("projects", "dispatch", "early_warnings", "funding", "notifications", "exports")
+APPS = ("projects", "dispatch", "early_warnings", "funding", "notifications", "exports", "meetings")
 # kind="…" arguments, and the kinds passed to early_warnings' _notify_warning(warning, "…").
 SENT_KIND = re.compile(r'(?:kind=|_notify_warning\(\w+, )"([a-z_]+)"(?: if [^\n]*? else "([a-z_]+)")?')
 
