@@ -16,4 +16,5 @@ urlpatterns = [
     path("reports/", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
     path("warnings/", include("early_warnings.urls")),
+    path("funding/", include("funding.urls")),
 ]

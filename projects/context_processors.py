@@ -13,4 +13,5 @@ def roles(request):
         "is_leader": access.is_leader(user),
         "may_use_admin": access.may_use_admin(user),
         "can_import": access.may_import_projects(user),
+        "may_see_fee_pool": access.may_see_fee_pool(user),
     }
