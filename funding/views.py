@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from projects import access
 from projects.forms import apply_validation_error
-from projects.models import Project
+from projects.models import ListKind, Project
 
 from . import selectors, services
 from .exports import grants_export_start, sheet_export_start
@@ -343,7 +343,7 @@ def evaluate(request, pk):
     if current:
         initial = {f: getattr(current, f) for f in EvaluationForm.base_fields}
     else:
-        in_list = grant.project.list_entries.filter(kind="annual", year__gt=grant.pool.year - 1).exists()
+        in_list = grant.project.list_entries.filter(kind=ListKind.ANNUAL, year__gte=grant.pool.year).exists()
         initial = {"entered_annual_list": in_list}
     form = EvaluationForm(request.POST or None, initial=initial)
     disbursed, spent = selectors.grant_totals(grant)
