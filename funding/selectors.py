@@ -192,7 +192,7 @@ def grant_history(grant: FeeGrant) -> list:
             FeeGrant.history.filter(id=grant.pk),
             *(model.history.filter(grant_id=grant.pk) for model in (Attachment, Disbursement, Spending, Evaluation)),
         ],
-        hidden={"grant", "pool", "file", "voucher"},
+        hidden={"grant", "pool", "file", "voucher", "content_type", "size"},
     )
 
 

@@ -6,8 +6,8 @@ functions here; nothing else reads a user's groups, permission codenames or
 rights are model permissions on its group, a unit's rights are guardian object
 permissions on its unit group, and each question below is answered from those.
 
-A later role (for example the finance reviewer of pre-project fee grants) is added
-here: one more question, asked by its views and services.
+A later role or right is added here: one more question, asked by its views and services
+(the pre-project fee questions below are the finance bureau's and DRC's rights on grants).
 """
 
 from __future__ import annotations
