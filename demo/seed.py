@@ -22,6 +22,7 @@ from django.utils import timezone
 from projects.models import Project
 
 from .common import BATCH_SIZE, DEFAULT_MONTHS, DEFAULT_PROJECTS, DEFAULT_SEED
+from .funding import seed_fee_grants
 from .inventory import (
     SeedContext,
     seed_administrator,
@@ -45,6 +46,7 @@ STEPS: list[Callable[[SeedContext], None]] = [
     seed_reports,
     seed_ledger_and_warnings,
     seed_meetings,
+    seed_fee_grants,
 ]
 
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("meetings/", include("meetings.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("funding/", include("funding.urls")),
 ]

@@ -23,6 +23,15 @@ KIND_LABELS = {
     "assessment_published": gettext_lazy("Ranking published: the unit's place"),
     "decision_assigned": gettext_lazy("Dispatch-meeting decision assigned"),
     "decision_rectification": gettext_lazy("Dispatch-meeting decision to be rectified by a deadline"),
+    # Pre-project fee grants (funding/): the app writes its Chinese directly.
+    "fee_grant_submitted": "前期费申请待发改局审核",
+    "fee_grant_resubmitted": "前期费申请修改后重新提交",
+    "fee_grant_drc_reviewed": "前期费申请待财政局审核",
+    "fee_grant_returned": "前期费申请退回修改",
+    "fee_grant_rejected": "前期费申请不予安排",
+    "fee_grant_approved": "前期费申请已批准",
+    "fee_grant_disbursed": "前期费已拨付",
+    "fee_grant_evaluated": "前期费绩效评价结果",
 }
 
 OBJECT_LABELS = {
@@ -31,6 +40,7 @@ OBJECT_LABELS = {
     "report": gettext_lazy("Report no. %(number)s"),
     "project": gettext_lazy("Project no. %(number)s"),
     "decision": gettext_lazy("Decision no. %(number)s"),
+    "fee_grant": "前期费申请 %(number)s号",
 }
 
 _REMINDER = re.compile(r"^deadline_reminder_(\d+)$")

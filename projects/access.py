@@ -6,8 +6,8 @@ functions here; nothing else reads a user's groups, permission codenames or
 rights are model permissions on its group, a unit's rights are guardian object
 permissions on its unit group, and each question below is answered from those.
 
-A later role (for example the finance reviewer of pre-project fee grants) is added
-here: one more question, asked by its views and services.
+A later role or right is added here: one more question, asked by its views and services
+(the pre-project fee questions below are the finance bureau's and DRC's rights on grants).
 """
 
 from __future__ import annotations
@@ -268,6 +268,70 @@ def may_read_published_assessment(user) -> bool:
     """A published ranking is a circular to all units (排名通报): its whole table is read by the units' staff
     too, never a draft."""
     return may_read_assessment_drafts(user) or is_unit_staff(user)
+# --- Pre-project fee grants (前期费, seed 000 §4) -----------------------------------------------
+
+
+def may_manage_fee_pool(user) -> bool:
+    """The finance bureau sets each year's pre-project fee pool (seed 000 §4.2: 区财政局负责筹措)."""
+    return _can(user, "funding.manage_pool") and not is_auditor(user)
+
+
+def may_read_all_fee_grants(user) -> bool:
+    """DRC, Finance, leaders, auditors and administrators read every unit's applications."""
+    return _can(user, "funding.view_all_grants")
+
+
+def may_apply_for_fee_grant(user) -> bool:
+    """A unit's own reporters apply for their unit's projects (各行业主管部门负责资金申报)."""
+    return is_unit_staff(user) and is_unit_reporter(user)
+
+
+def may_apply_for_project(user, project) -> bool:
+    """A project's responsible unit or its competent department applies for it."""
+    units = (project.responsible_unit_id, project.competent_department_id)
+    return may_apply_for_fee_grant(user) and user.unit_id in units
+
+
+def is_fee_grant_applicant(user, grant) -> bool:
+    """Staff of the unit that applied: they correct and resubmit, and record the spending."""
+    return may_apply_for_fee_grant(user) and user.unit_id == grant.unit_id
+
+
+def may_review_fee_grant_drc(user) -> bool:
+    """DRC reviews policy fit, compliance and authenticity and proposes an amount (seed 000 §4.2)."""
+    return _can(user, "funding.review_drc") and not is_auditor(user)
+
+
+def may_review_fee_grant_finance(user) -> bool:
+    """Finance reviews the funding ratio, approves and disburses (seed 000 §4.2)."""
+    return _can(user, "funding.review_finance") and not is_auditor(user)
+
+
+def may_evaluate_fee_grants(user) -> bool:
+    """DRC and Finance evaluate each grant's performance (seed 000 §4.3)."""
+    return _can(user, "funding.evaluate_grant") and not is_auditor(user)
+
+
+def fee_review_conflict(user, grant) -> str:
+    """Why `user` may not review `grant` now ("" when nothing stands in the way): separation of duties.
+
+    Nobody reviews their own unit's application, and the person who gave DRC's opinion does not
+    also give Finance's (or the other way round).
+    """
+    if user.unit_id is not None and user.unit_id == grant.unit_id:
+        return "不能审核本单位的前期费申请。"
+    if user.pk == grant.submitted_by_id:
+        return "不能审核自己提交的前期费申请。"
+    if grant.status == "finance_review" and user.pk == grant.drc_by_id:
+        return "同一人不能既做发改局审核又做财政局审核。"
+    if grant.status == "drc_review" and user.pk == grant.finance_by_id:
+        return "同一人不能既做财政局审核又做发改局审核。"
+    return ""
+
+
+def may_see_fee_pool(user) -> bool:
+    """The pool's figures: whoever reads all applications, and applicants (what is left to ask for)."""
+    return may_read_all_fee_grants(user) or may_apply_for_fee_grant(user)
 
 
 # --- Projects: the scope of every object check -----------------------------------------------

@@ -17,4 +17,5 @@ def roles(request):
         "may_read_assessment": access.may_read_assessment_drafts(user),
         "may_see_meetings": access.may_see_meetings(user),
         "may_see_dashboard": access.may_see_dashboard(user),
+        "may_see_fee_pool": access.may_see_fee_pool(user),
     }

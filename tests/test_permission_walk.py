@@ -66,6 +66,13 @@ POST_ONLY = {
     "meetings:decision_done",
     "meetings:decision_exempt",
     "meetings:decision_rectify",
+    "funding:export_grants",
+    "funding:attachment_add",
+    "funding:drc_review",
+    "funding:finance_review",
+    "funding:disbursement_add",
+    "funding:spending_add",
+    "funding:approval_sheet",
 }
 MEETING_POSTS = {name for name in POST_ONLY if name.startswith("meetings:")}
 # URLs about one object: another unit's object is never reachable.
@@ -107,6 +114,17 @@ OBJECT_URLS = {
     "meetings:packet_download",
     "meetings:decision_detail",
     *MEETING_POSTS,
+    "funding:grant_detail",
+    "funding:grant_resubmit",
+    "funding:attachment_add",
+    "funding:drc_review",
+    "funding:finance_review",
+    "funding:disbursement_add",
+    "funding:spending_add",
+    "funding:evaluate",
+    "funding:approval_sheet",
+    "funding:attachment_file",
+    "funding:voucher_file",
 }
 # Pages that take a form: GET shows it, POST submits it. Every other page only reads, and a POST to it is refused
 # with 405 (test_a_post_to_a_page_that_only_reads_is_refused).
@@ -166,6 +184,55 @@ def readable(response) -> str:
     return body.decode()
 
 
+def fee_grant(name, unit, reporter, drc, finance):
+    """An approved pre-project fee grant of the unit, paid in part and spent in part, with an attachment."""
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from funding import services as funding_services
+    from funding.models import FeePool
+    from projects.models import Stage
+
+    def pdf(file_name):
+        return SimpleUploadedFile(file_name, b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+    if not FeePool.objects.filter(year=2026).exists():
+        funding_services.pool_set(year=2026, amount=Decimal("1000"), reason="年度预算", acting_user=finance)
+    project = ProjectFactory(
+        name=f"{name}前期工作", responsible_unit=unit, stage=Stage.PREPARATORY, national_code=f"NC-{unit.code}"
+    )
+    services.list_add(project=project, kind=ListKind.RESERVE, year=None, reason="入库", acting_user=drc)
+    grant = funding_services.grant_apply(
+        project=project,
+        year=2026,
+        amount=Decimal("100"),
+        preparatory_items=f"{name}可研编制",
+        attachments=[pdf("申请.pdf")],
+        acting_user=reporter,
+    )
+    grant = funding_services.grant_drc_review(
+        grant=grant, decision="propose", amount=Decimal("80"), opinion="符合", acting_user=drc
+    )
+    grant = funding_services.grant_finance_review(
+        grant=grant, decision="approve", amount=Decimal("60"), opinion="同意", acting_user=finance
+    )
+    funding_services.disbursement_add(
+        grant=grant, amount=Decimal("40"), paid_on=datetime.date(2026, 3, 1), acting_user=finance
+    )
+    funding_services.spending_add(
+        grant=grant,
+        stage="feasibility",
+        activity="preparation",
+        amount=Decimal("10"),
+        spent_on=datetime.date(2026, 3, 5),
+        description=f"{name}可研编制费",
+        voucher=pdf("凭证.pdf"),
+        acting_user=reporter,
+    )
+    return grant
+
+
 @pytest.fixture
 def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statistician, finance, administrator):
     from PIL import Image
@@ -206,7 +273,11 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
             level="drc",
             acting_user=drc,
         )
+        grant = fee_grant(name, unit, reporter, drc, finance)
         result[key] = {
+            "grant": grant,
+            "attachment": grant.attachments.get(),
+            "spending": grant.spendings.get(),
             "problem": problem,
             "warning": warning,
             "project": project,
@@ -333,6 +404,22 @@ def urls_for(world, which: str) -> dict[str, str]:
         "meetings:decision_done": {"pk": item["decision"].pk},
         "meetings:decision_exempt": {"pk": item["decision"].pk},
         "meetings:decision_rectify": {"pk": item["decision"].pk},
+        **{
+            f"funding:{name}": {"pk": item["grant"].pk}
+            for name in (
+                "grant_detail",
+                "grant_resubmit",
+                "attachment_add",
+                "drc_review",
+                "finance_review",
+                "disbursement_add",
+                "spending_add",
+                "evaluate",
+                "approval_sheet",
+            )
+        },
+        "funding:attachment_file": {"pk": item["attachment"].pk},
+        "funding:voucher_file": {"pk": item["spending"].pk},
     }
     no_arguments = {
         "password_change",
@@ -372,6 +459,11 @@ def urls_for(world, which: str) -> dict[str, str]:
         "meetings:meeting_list",
         "meetings:series_create",
         "meetings:decision_list",
+        "funding:home",
+        "funding:pool_edit",
+        "funding:allocation",
+        "funding:export_grants",
+        "funding:grant_apply",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -460,6 +552,27 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {404} if role == "reporter_a" else {200}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
+    if name.startswith("funding:"):
+        return expected_funding_status(name, role)
+    return {200}
+
+
+def expected_funding_status(name: str, role: str) -> set[int]:
+    """前期费: the statistics bureau has no part in it; the applying unit, DRC, Finance, leaders and auditors read."""
+    if name == "funding:home":
+        return {403} if role == "stats" else {200}
+    if name == "funding:pool_edit":
+        return {200} if role in ("finance", "admin") else {403}
+    if name == "funding:allocation":
+        return {403} if role in ("reporter_a", "stats") else {200}
+    if name == "funding:grant_apply":
+        return {200} if role == "reporter_a" else {403}
+    if role == "stats":
+        return {404}  # no grant of any unit is theirs to read
+    if name == "funding:grant_resubmit":
+        return {403}  # the grant is approved: nothing to resubmit
+    if name == "funding:evaluate":
+        return {200} if role in ("drc", "finance", "admin") else {403}
     return {200}
 
 
