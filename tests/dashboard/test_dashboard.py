@@ -40,23 +40,6 @@ def totals(client, url) -> dict[str, str]:
     return found
 
 
-# What each figure is in the list it links to.
-def expected_total(name: str, t: dict[str, str]) -> str:
-    if name.endswith("rate") or name.startswith(("unit-rate", "sector-rate")):
-        key = {
-            "investment-rate": "rate",
-            "start-rate": "start",
-            "approval-rate": "procedures",
-            "reporting-rate": "reported",
-        }.get(name, "rate")
-        return t[key]
-    if name.startswith("warnings-"):
-        return t["warning_rows"]
-    if name.startswith("problems-"):
-        return t["problem_rows"]
-    return t
-
-
 def check_figure(client, name, href, value):
     t = totals(client, href)
     if name in ("investment-rate",) or name.startswith(("unit-rate-", "sector-rate-")):
@@ -69,8 +52,10 @@ def check_figure(client, name, href, value):
         assert value == t["plan_to_date"], (name, value, t)
     elif name in ("start-rate",) or name.startswith("unit-start-"):
         assert t["start"].endswith(f"（{value}）"), (name, value, t)
-    elif name in ("start-due", "start-started", "start-not-started", "reporting-expected") or (
-        name.startswith("reporting-") and name != "reporting-rate"
+    elif (
+        name in ("start-due", "start-started", "start-not-started")
+        or name.startswith(("unit-on-time-", "unit-late-", "unit-unsent-"))
+        or (name.startswith("reporting-") and name != "reporting-rate")
     ):
         assert value == t["count"], (name, value, t)
     elif name == "reporting-rate":
@@ -262,3 +247,20 @@ def test_dashboard_query_count_does_not_grow_with_projects(
         test_dashboard_query_count_does_not_grow_with_projects.baseline = count
     else:
         assert count == test_dashboard_query_count_does_not_grow_with_projects.baseline
+
+
+def test_a_new_report_shows_at_once_despite_the_cache(client, world, drc):
+    client.force_login(drc)
+    page = reverse("dashboard:dashboard") + "?period=2026-03"
+    assert figures(client, page)["completed"][1] == money(Decimal("280"))
+    report(world["p2"], 2, "20", drc)  # P2's missing February arrives
+    assert figures(client, page)["completed"][1] == money(Decimal("300"))
+    march = world["p1"].reports.get(period__month=3)
+    march.status = "submitted"
+    march.timeliness = "late"
+    from ganzhou_projects.audit import save_with_history
+
+    save_with_history(march, drc)  # P1's March draft is sent
+    found = figures(client, page)
+    assert found["completed"][1] == money(Decimal("380"))
+    assert found["reporting-late"][1] == "1"
