@@ -318,3 +318,47 @@ def test_query_counts_do_not_grow_with_grants(client, department, applicant, drc
     pages[2] = reverse("funding:grant_detail", args=[last.pk])
     large = [count_queries(client, url) for url in pages]
     assert large == small
+
+
+def test_resubmitting_and_evaluating_on_the_pages(client, submitted, applicant, drc, drc_b, finance_a):
+    services.grant_drc_review(grant=submitted, decision="return", opinion="请补充可研合同", acting_user=drc)
+    client.force_login(applicant)
+    url = reverse("funding:grant_resubmit", args=[submitted.pk])
+    assert "请补充可研合同" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "amount": "110",
+            "preparatory_items": "可研编制",
+            "reason": "已补充合同",
+            "attachments": [pdf_upload("合同.pdf")],
+        },
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.amount_requested, submitted.attachments.count()) == (
+        GrantStatus.DRC_REVIEW,
+        Decimal("110"),
+        2,
+    )
+    grant = approve(submitted, drc_b, finance_a, proposed="100", approved="100")
+    client.force_login(finance_a)
+    url = reverse("funding:evaluate", args=[grant.pk])
+    assert client.get(url).status_code == 200
+    data = {
+        "progress_score": 25,
+        "maturity_score": 25,
+        "use_score": 15,
+        "outcome_score": 15,
+        "waste": "none",
+        "opinion": "按期完成可研",
+    }
+    assert client.post(url, data).status_code == 302
+    grant.refresh_from_db()
+    assert (grant.evaluation.total_score, grant.evaluation.grade, grant.evaluation.factor) == (
+        80,
+        "good",
+        Decimal("1.00"),
+    )
+    body = client.get(reverse("funding:grant_detail", args=[grant.pk])).content.decode()
+    assert "良好（80分）" in body and "绩效评价：80分，良好，系数1.00；按期完成可研" in body
