@@ -3,7 +3,9 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.http import Http404, HttpResponse
 from django.template import loader
 
@@ -98,6 +100,13 @@ def _idle_text() -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600}小时"
     return f"{max(seconds // 60, 1)}分钟"
+
+
+@receiver(user_logged_in)
+def start_the_idle_clock(sender, request, user, **kwargs):
+    """Logging in is activity: the clock starts with the login, saved with it, not by the next request."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleSessionTimeoutMiddleware.KEY] = int(time.time())
 
 
 class PrivatePagesMiddleware:

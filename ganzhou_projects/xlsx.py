@@ -322,9 +322,7 @@ def _check_sheet_sizes(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo])
                 dimension = DIMENSION_TAG.search(chunk)
                 if dimension:
                     refs = CELL_REF.findall(dimension.group(1).decode("ascii"))
-                    if any(
-                        _column_number(col) > MAX_SHEET_COLUMNS or int(row) > MAX_SHEET_ROWS for col, row in refs
-                    ):
+                    if any(_column_number(col) > MAX_SHEET_COLUMNS or int(row) > MAX_SHEET_ROWS for col, row in refs):
                         raise _too_large_sheet()
             for match in ROW_TAG.finditer(chunk):
                 rows += 1
