@@ -327,7 +327,9 @@ def _run_chunk(run_pk, period, as_of, s, *, jobs, now, chunk_size) -> bool:
             bulk_create_with_history(new, ProjectWarning, default_user=jobs)
         if changed:
             bulk_update_with_history(changed, ProjectWarning, _CHANGED_FIELDS, default_user=jobs)
-        notify_many([_issued_notice(w) for w in new])
+        # The unit is told once the chunk is committed, as a warning issued by hand is (in one batch of notices).
+        drafts = [_issued_notice(w) for w in new]
+        transaction.on_commit(lambda: notify_many(drafts))
         run.last_project_id = chunk[-1]
         run.warnings_created += len(new)
         run.warnings_continued += len(changed)

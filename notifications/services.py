@@ -90,10 +90,9 @@ class NoticeDraft:
 def notify_many(drafts: list[NoticeDraft]) -> list[Notice]:
     """`notify` for many notices at once (a batch job's), in a constant number of queries; returns the new ones.
 
-    A draft whose key is already recorded is skipped, as `notify` does. Run it inside the batch's
-    transaction: its notices commit with what caused them, and the emails are sent after the commit.
-    The keys are checked before they are written, so a key written meanwhile by another transaction
-    makes the batch fail (and its transaction roll back) rather than send twice.
+    A draft whose key is already recorded is skipped, as `notify` does; the notices are written in one
+    transaction and their emails sent after it commits. The keys are checked before they are written, so
+    a key written meanwhile by another transaction makes the batch fail rather than send twice.
     """
     if not drafts:
         return []
