@@ -20,6 +20,7 @@ KIND_LABELS = {
     "report_reopened": gettext_lazy("Accepted report reopened and returned"),
     "review_digest": gettext_lazy("Daily digest of reports awaiting review"),
     "warning_measures": gettext_lazy("Measures recorded on a warning"),
+    "audit_chain_broken": gettext_lazy("Audit trail verification failed"),
 }
 
 OBJECT_LABELS = {
