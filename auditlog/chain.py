@@ -207,6 +207,10 @@ def verify_chain(*, head: tuple[int, str] | None = None) -> Verification:
         if outermost:  # one snapshot for the whole walk (inside a caller's transaction: the caller's)
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute("SET LOCAL TimeZone TO 'UTC'")
+        # Inside a caller's transaction, the history rows it wrote are chained only at its commit: chain
+        # them now (the trigger fires when set IMMEDIATE), then defer again, so they are not reported.
+        cursor.execute(f"SET CONSTRAINTS {CHAIN_TRIGGER} IMMEDIATE")
+        cursor.execute(f"SET CONSTRAINTS {CHAIN_TRIGGER} DEFERRED")
         previous, count, last_id = "", 0, 0
         previous_entry = None
         while True:

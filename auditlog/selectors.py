@@ -116,21 +116,19 @@ def page_keys(filters: LogFilters, *, after: Cursor | None = None, limit: int = 
             continue
         if after is not None:
             qs = qs.filter(_after(kind, after))
+        # Each kind's own newest `limit` rows first (a backward scan of its history_date index that stops
+        # there), then the newest `limit` of those: the work is kinds × limit, whatever the tables hold.
         parts.append(
-            qs.order_by()
-            .annotate(
+            qs.annotate(
                 k=Value(index[kind.key], output_field=IntegerField()), hid=Cast(F("history_id"), BigIntegerField())
             )
-            .values_list("history_date", "k", "hid")
+            .order_by("-history_date", "-history_id")
+            .values_list("history_date", "k", "hid")[:limit]
         )
     if not parts:
         return []
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    rows = (
-        list(union.order_by("-history_date", "-k", "-hid")[:limit])
-        if len(parts) > 1
-        else list(parts[0].order_by("-history_date", "-history_id")[:limit])
-    )
+    rows = list(union.order_by("-history_date", "-k", "-hid")[:limit]) if len(parts) > 1 else list(parts[0])
     return [Cursor(when, kinds[k].key, hid) for when, k, hid in rows]
 
 

@@ -7,7 +7,10 @@ class DispatchConfig(AppConfig):
 
     def ready(self):
         from exports.registry import register
+        from projects.history_sources import register_history_source
 
         from .exports import OFFICIAL_TABLES_EXPORT
+        from .selectors import project_report_histories
 
         register(OFFICIAL_TABLES_EXPORT)
+        register_history_source(project_report_histories)  # the project's 变更记录 tab shows its reports

@@ -406,6 +406,18 @@ def report_history(report: MonthlyReport) -> list[HistoryEvent]:
     )
 
 
+def project_report_histories(project_id: int) -> list:
+    """The project's monthly reports and their steps, for the project's 变更记录 tab (projects.history_sources)."""
+    report_ids = MonthlyReport.history.filter(project_id=project_id).values("id")
+    return [
+        MonthlyReport.history.filter(project_id=project_id),
+        *(
+            model.history.filter(report_id__in=report_ids)
+            for model in (ReviewAction, ReportPhoto, ReportedProblem, SiteVerification)
+        ),
+    ]
+
+
 def period_history(period: ReportingPeriod) -> list[HistoryEvent]:
     """Every recorded change of a reporting period (its deadline moves and their reasons), newest first."""
     return history_events([ReportingPeriod.history.filter(id=period.pk)])

@@ -44,12 +44,14 @@ class EarlyWarningsConfig(AppConfig):
     def ready(self):
         from dispatch.project_flags import register_project_flags
         from dispatch.submit_handlers import on_report_submitted
+        from projects.history_sources import register_history_source
 
         from .ledger import take_over_reported_problems
-        from .selectors import open_warning_flags
+        from .selectors import open_warning_flags, project_warning_histories
 
         # Problems raised in a submitted monthly report land in the ledger (seed 000 §1.2).
         post_migrate.connect(_ensure_warning_settings, sender=self)
         on_report_submitted(take_over_reported_problems)
         # Open warnings show on dispatch's monthly overview.
         register_project_flags(open_warning_flags)
+        register_history_source(project_warning_histories)  # and their history on the project's 变更记录 tab

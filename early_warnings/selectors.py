@@ -14,7 +14,7 @@ from ganzhou_projects.history import HistoryEvent, history_events
 from projects.access import projects_for_user
 from projects.models import Project, Unit
 
-from .models import COLOUR_RANK, Colour, Problem, ProjectWarning, WarningSettings
+from .models import COLOUR_RANK, Colour, Problem, ProblemUpdate, ProjectWarning, WarningSettings
 
 OPEN = "open"  # board status filter: issued or rectifying
 PROJECT_PROBLEM_ROWS = 20  # open ledger problems shown on a project's page
@@ -155,3 +155,13 @@ def open_warning_flags(project_ids: list[int]) -> dict[int, list[str]]:
         label = f"{warning.get_colour_display()}预警（{warning.get_status_display()}）"
         result.setdefault(warning.project_id, []).append(label)
     return result
+
+
+def project_warning_histories(project_id: int) -> list[QuerySet]:
+    """The project's ledger problems (with their progress updates) and warnings, for its 变更记录 tab."""
+    problem_ids = Problem.history.filter(project_id=project_id).values("id")
+    return [
+        Problem.history.filter(project_id=project_id),
+        ProblemUpdate.history.filter(problem_id__in=problem_ids),
+        ProjectWarning.history.filter(project_id=project_id),
+    ]

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "fee_grant_approved": "前期费申请已批准",
     "fee_grant_disbursed": "前期费已拨付",
     "fee_grant_evaluated": "前期费绩效评价结果",
+    "audit_chain_broken": gettext_lazy("Audit trail verification failed"),
 }
 
 OBJECT_LABELS = {

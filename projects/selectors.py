@@ -188,7 +188,13 @@ def reserve_view(user, view: str) -> list[ReserveGroup]:
 
 
 def project_history(project: Project) -> list[HistoryEvent]:
-    """Every recorded change of the project, its year plans, fund items and list moves, newest first."""
+    """Every recorded change of the project, its year plans, fund items and list moves, newest first.
+
+    With the histories other apps register (projects.history_sources): monthly reports field by field,
+    ledger problems, warnings.
+    """
+    from .history_sources import registered_histories
+
     plan_ids = ProjectYearPlan.history.filter(project_id=project.pk).values("id")
     entry_ids = ListEntry.history.filter(project_id=project.pk).values("id")
     return history_events(
@@ -198,8 +204,9 @@ def project_history(project: Project) -> list[HistoryEvent]:
             PolicyFundItem.history.filter(year_plan_id__in=plan_ids),
             ListEntry.history.filter(project_id=project.pk),
             ListAdjustment.history.filter(entry_id__in=entry_ids),
+            *registered_histories(project.pk),
         ],
-        hidden={"project", "year_plan", "entry"},
+        hidden={"project", "year_plan", "entry", "report"},
         object_labels={
             ProjectYearPlan: lambda plan: _("%(year)s three lists") % {"year": plan.year},
             PolicyFundItem: lambda item: str(item.get_fund_type_display()),

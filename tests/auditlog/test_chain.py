@@ -166,3 +166,21 @@ def test_the_auditors_page_reports_intact_or_names_the_row(chained, client, audi
     page = client.post("/audit/verify/", follow=True).content.decode()
     assert "不完整" in page and f"第 {target.history_id} 条" in page
     cache.delete(VERIFICATION_CACHE_KEY)
+
+
+def test_the_nightly_job_tells_auditors_and_administrators_once_when_the_chain_breaks(
+    chained, project_a, drc, auditor, administrator
+):
+    from notifications.jobs import run_job
+    from notifications.models import Notice
+
+    change_investment(project_a, drc, "1500")
+    day = datetime.date(2026, 3, 2)
+    assert run_job("audit_chain_broken", day).notices_created == 0
+    target = project_a.history.order_by("-history_id").first()
+    _as_superuser("UPDATE projects_historicalproject SET name = 'x' WHERE history_id = %s", [target.history_id])
+    assert run_job("audit_chain_broken", day).notices_created == 1
+    assert run_job("audit_chain_broken", day).notices_created == 0  # once a day
+    notice = Notice.objects.get(kind="audit_chain_broken")
+    assert f"第 {target.history_id} 条" in notice.body
+    assert set(notice.recipients.values_list("user__username", flat=True)) == {auditor.username, administrator.username}

@@ -158,3 +158,19 @@ def test_only_auditors_and_administrators_read_the_log(client, reporter_a, drc, 
     for user, status in ((reporter_a, 403), (drc, 403), (auditor, 200), (administrator, 200)):
         client.force_login(user)
         assert client.get("/audit/").status_code == status, user
+
+
+def test_the_projects_history_tab_shows_its_reports_warnings_and_problems(client, drc, reporter_a, listed_a):
+    from early_warnings import ledger
+    from early_warnings import services as warning_services
+
+    period = dispatch_services.period_get_or_create(year=2026, month=11)
+    report = dispatch_services.report_get_or_create(period=period, project=listed_a, acting_user=reporter_a)
+    fill(report, reporter_a)
+    fill(report, reporter_a, progress_text="主体封顶")
+    warning_services.warning_issue(project=listed_a, colour="yellow", reason="投资进度滞后", acting_user=drc)
+    ledger.problem_create(project=listed_a, category="land", description="用地指标未落实", level="drc", acting_user=drc)
+    client.force_login(reporter_a)
+    page = client.get(f"/projects/{listed_a.pk}/history/").content.decode()
+    assert "月度进展报告" in page and "主体结构施工至第三层" in page and "主体封顶" in page
+    assert "投资进度滞后" in page and "用地指标未落实" in page

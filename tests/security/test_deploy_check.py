@@ -9,12 +9,22 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+# The test process's own settings, which production does not have (the browser tests set the last one).
+NOT_IN_PRODUCTION = {
+    "DEBUG",
+    "ENABLE_DEMO",
+    "DJANGO_SETTINGS_MODULE",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def production_env(**extra) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "ENABLE_DEMO", "DJANGO_SETTINGS_MODULE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"}
-        and not key.startswith("SECURE_")
+        if key not in NOT_IN_PRODUCTION and not key.startswith("SECURE_")
     }
     env.update(
         DJANGO_SETTINGS_MODULE="ganzhou_projects.settings",
