@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -29,12 +30,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch import indicators
-from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, Timeliness
-from dispatch.selectors import completeness, period_for
+from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartTarget, Timeliness
+from dispatch.selectors import period_for
 from early_warnings import indicators as warning_indicators
 from early_warnings.models import Problem, ProjectWarning
 from projects import access
-from projects.models import MONTH_FIELDS, ZERO, Project, ProjectYearPlan, Sector, Unit
+from projects.models import MONTH_FIELDS, ZERO, ListEntry, Project, ProjectYearPlan, Sector, Unit
 
 LAGGING_ROWS = 10
 # The drill-down lists (`?show=`): which of the month's projects make up a figure.
@@ -94,12 +95,22 @@ def scope_for(user, *, mine: bool = False) -> Scope:
 @dataclass
 class UnitRow:
     unit: Unit
-    investment: indicators.InvestmentFigures
-    start: indicators.StartFigures
-    approval: indicators.ApprovalFigures
-    completeness: object
+    figures: indicators.Figures
     warnings: warning_indicators.WarningCounts
     problems: warning_indicators.ProblemCounts
+    unit_url: str = ""
+
+    @property
+    def investment(self) -> indicators.InvestmentFigures:
+        return self.figures.investment
+
+    @property
+    def start(self) -> indicators.StartFigures:
+        return self.figures.start
+
+    @property
+    def approval(self) -> indicators.ApprovalFigures:
+        return self.figures.approval
 
 
 @dataclass
@@ -107,20 +118,60 @@ class Dashboard:
     year: int
     month: int
     scope: Scope
-    investment: indicators.InvestmentFigures
-    start: indicators.StartFigures
-    approval: indicators.ApprovalFigures
-    reporting: dict
+    figures: indicators.Figures
+    previous_figures: indicators.Figures
     warnings: warning_indicators.WarningCounts
     problems: warning_indicators.ProblemCounts
     units: list[UnitRow]
     sectors: list[tuple[str, str, indicators.InvestmentFigures]]
-    monthly: list[indicators.InvestmentFigures]
-    previous_monthly: list[indicators.InvestmentFigures]
-    previous: indicators.InvestmentFigures
-    previous_start: indicators.StartFigures
+    cumulative_plan: list[Decimal]
+    cumulative_completed: list[Decimal]
+    previous_completed: list[Decimal]
     lagging: list[Project] = field(default_factory=list)
     deadline_passed: bool = True
+    version: str = ""
+
+    @property
+    def cache_key(self) -> str:
+        """What the rendered figures depend on (the template's fragment cache): the data, the scope, the month,
+        today (overdue problems) and whether the deadline has passed."""
+        return (
+            f"{self.version}:{_who(self.scope)}:{self.year}:{self.month}:{timezone.localdate()}:{self.deadline_passed}"
+        )
+
+    @property
+    def investment(self) -> indicators.InvestmentFigures:
+        return self.figures.investment
+
+    @property
+    def start(self) -> indicators.StartFigures:
+        return self.figures.start
+
+    @property
+    def approval(self) -> indicators.ApprovalFigures:
+        return self.figures.approval
+
+    @property
+    def previous(self) -> indicators.InvestmentFigures:
+        return self.previous_figures.investment
+
+    @property
+    def previous_start(self) -> indicators.StartFigures:
+        return self.previous_figures.start
+
+    @property
+    def reporting(self) -> dict:
+        """Reporting completeness of the month (as `dispatch.selectors.completeness` counts it): expected, on time,
+        late, and the rest as missing once the deadline has passed (not yet sent before it)."""
+        f = self.figures
+        return {
+            "expected": f.expected,
+            "on_time": f.on_time,
+            "late": f.late,
+            "missing": f.unsent if self.deadline_passed else 0,
+            "not_yet": 0 if self.deadline_passed else f.unsent,
+            "rate": indicators.rate(f.on_time + f.late, f.expected),
+        }
 
     @property
     def period_value(self) -> str:
@@ -134,9 +185,9 @@ class Dashboard:
         """What the charts draw (read by static/js/dashboard.js from a json_script element)."""
         return {
             "months": [f"{m}月" for m in range(1, self.month + 1)],
-            "plan": [str(m.plan_to_date) for m in self.monthly],
-            "completed": [str(m.completed) for m in self.monthly],
-            "previous": [str(m.completed) for m in self.previous_monthly] if self.has_previous_year else [],
+            "plan": [str(v) for v in self.cumulative_plan],
+            "completed": [str(v) for v in self.cumulative_completed],
+            "previous": [str(v) for v in self.previous_completed] if self.has_previous_year else [],
             "previousLabel": f"{self.year - 1}年累计完成",
             "units": [
                 {"name": row.unit.name, "rate": str(row.investment.rate or 0), "url": row.unit_url}
@@ -153,79 +204,118 @@ class Dashboard:
         }
 
 
-def _completeness_totals(items) -> dict:
-    totals = {"expected": 0, "on_time": 0, "late": 0, "missing": 0, "not_yet": 0}
-    for item in items:
-        for key in totals:
-            totals[key] += getattr(item, key)
-    totals["reported"] = totals["on_time"] + totals["late"]
-    totals["rate"] = indicators.rate(totals["reported"], totals["expected"])
-    return totals
-
-
 def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> Dashboard:
-    """Every figure of the dashboard for the user's scope, in a fixed number of queries."""
+    """Every figure of the dashboard for the user's scope, in a fixed number of queries (two passes over the
+    reports: this year's and last year's, `indicators.month_figures`)."""
     now = now or timezone.now()
     scope = scope_for(user, mine=mine)
-    projects, units = scope.projects, scope.units
-    period = period_for(year, month)
-    by_unit_investment = indicators.investment_by_unit(year, month, units=units, projects=projects)
-    by_unit_start = indicators.start_rate_by_unit(year, month, units=units, projects=projects)
-    by_unit_approval = indicators.approval_rate_by_unit(year, month, units=units, projects=projects)
-    by_unit_complete = completeness(period, now, units=units) if scope.leader is None else {}
-    warnings = warning_indicators.warning_counts(year, month, units=units, projects=projects)
-    problems = warning_indicators.problem_counts(year, month, units=units, projects=projects)
-    rows = []
-    for unit in units:
-        row = UnitRow(
-            unit,
-            by_unit_investment[unit.pk],
-            by_unit_start[unit.pk],
-            by_unit_approval[unit.pk],
-            by_unit_complete.get(unit.pk),
-            warnings.by_unit[unit.pk],
-            problems.by_unit[unit.pk],
-        )
-        if row.investment.annual_plan or row.start.due or (row.completeness and row.completeness.expected):
-            rows.append(row)
-    if scope.leader is not None:
-        # A leader's projects: the reporting counts come from the rows themselves, not the units' totals.
-        reporting = reporting_of_rows(year, month, projects, now)
-    else:
-        reporting = _completeness_totals(by_unit_complete.values())
+    units = scope.units
+    version = data_version()
+    this = cached_month_figures(year, month, scope, version)
+    last = cached_month_figures(year - 1, month, scope, version, lagging=0)
+    warnings, problems = cached_counts(year, month, scope, version)
+    district_problems = problems.district
+    if scope.unit is not None:
+        # A unit's figure is the ledger's unit filter: its projects' problems and those it is named for.
+        district_problems = problems.by_unit[scope.unit.pk]
+    rows = [
+        UnitRow(unit, this.by_unit[unit.pk], warnings.by_unit[unit.pk], problems.by_unit[unit.pk])
+        for unit in units
+        if unit.pk in this.by_unit
+    ]
     sector_labels = dict(Sector.choices)
     sectors = sorted(
-        (
-            (key, str(sector_labels.get(key, key)), figures)
-            for key, figures in indicators.investment_by_sector(year, month, projects=projects).items()
-        ),
+        ((key, str(sector_labels.get(key, key)), f.investment) for key, f in this.by_sector.items()),
         key=lambda item: item[2].annual_plan,
         reverse=True,
     )
-    district_problems = problems.district
-    district_warnings = warnings.district
-    if scope.unit is not None:
-        # A unit's figure is the ledger's unit filter: its projects' problems and those it is named for.
-        district_problems = warning_indicators.problem_counts(year, month, units=units).by_unit[scope.unit.pk]
     return Dashboard(
         year=year,
         month=month,
         scope=scope,
-        investment=indicators.investment(year, month, projects=projects),
-        start=indicators.start_rate(year, month, projects=projects),
-        approval=indicators.approval_rate(year, month, projects=projects),
-        reporting=reporting,
-        warnings=district_warnings,
+        figures=this.district,
+        previous_figures=last.district,
+        warnings=warnings.district,
         problems=district_problems,
         units=rows,
         sectors=sectors,
-        monthly=indicators.monthly_investment(year, projects=projects, through=month),
-        previous_monthly=indicators.monthly_investment(year - 1, projects=projects, through=month),
-        previous=indicators.investment(year - 1, month, projects=projects),
-        previous_start=indicators.start_rate(year - 1, month, projects=projects),
-        lagging=lagging_projects(year, month, projects),
-        deadline_passed=now > period.deadline,
+        cumulative_plan=this.cumulative_plan,
+        cumulative_completed=this.cumulative_completed,
+        previous_completed=last.cumulative_completed,
+        lagging=_lagging_projects(this.lagging),
+        deadline_passed=now > period_for(year, month).deadline,
+        version=version,
     )
+
+
+# The records whose writes change `month_figures`; each write through `save_with_history` adds a history row.
+VERSIONED = (MonthlyReport, ReportingPeriod, ProjectYearPlan, ListEntry, Project, StartTarget, ProjectWarning, Problem)
+CACHE_SECONDS = 6 * 3600
+
+
+def data_version() -> str:
+    """A stamp that changes whenever anything `month_figures` reads changes: the latest history row of each model
+    it reads (history tables are append-only, so a change always moves it) and, for rows written in bulk without
+    history (the demo), the latest row id. One query on primary-key indexes."""
+    parts = []
+    for model in VERSIONED:
+        history = model.history.model._meta.db_table
+        table = model._meta.db_table
+        parts += [f"(SELECT MAX(history_id) FROM {history})", f"(SELECT MAX(id) FROM {table})"]  # noqa: S608
+    # A problem's responsible units change by rows added to and removed from the through table.
+    parts.append(f"(SELECT COUNT(*) FROM {Problem.responsible_units.through._meta.db_table})")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")
+        row = cursor.fetchone()
+    return f"{connection.settings_dict['NAME']}:" + ".".join(str(v or 0) for v in row)
+
+
+def _who(scope: Scope) -> str:
+    if scope.leader is not None:
+        return f"leader:{scope.leader.pk}"
+    if scope.unit is not None:
+        return f"unit:{scope.unit.pk}"
+    return "district"
+
+
+def cached_counts(year: int, month: int, scope: Scope, version: str):
+    """The warning and problem counts of the scope (`early_warnings.indicators`), cached like the figures, and
+    for one day at most (a problem becomes overdue when its deadline passes)."""
+    key = f"dashboard:counts:{year}:{month}:{_who(scope)}:{timezone.localdate()}:{version}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = (
+            warning_indicators.warning_counts(year, month, units=scope.units, projects=scope.projects),
+            warning_indicators.problem_counts(year, month, units=scope.units, projects=scope.projects),
+        )
+        cache.set(key, counts, CACHE_SECONDS)
+    return counts
+
+
+def cached_month_figures(year: int, month: int, scope: Scope, version: str, lagging: int = LAGGING_ROWS):
+    """`indicators.month_figures` of the scope, kept in the cache until the data changes (`data_version`): the
+    dashboard is read far more often than a month's reports change, and one pass over a district's reports of a
+    year takes a second at 50,000 projects."""
+    key = f"dashboard:figures:{year}:{month}:{_who(scope)}:{lagging}:{version}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = indicators.month_figures(year, month, projects=scope.projects, lagging=lagging)
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
+
+
+def _lagging_projects(lagging: list[indicators.LaggingProject]) -> list[Project]:
+    """The projects of `month_figures`' lagging rows, in their order, with their figures, open warnings and open
+    ledger problems: three queries."""
+    projects = Project.objects.select_related("responsible_unit").in_bulk([row.project_id for row in lagging])
+    result = []
+    for row in lagging:
+        project = projects[row.project_id]
+        project.annual_plan, project.plan_to_date, project.completed = row.annual_plan, row.plan_to_date, row.completed
+        project.lag, project.lag_percent = row.lag, row.lag_percent
+        result.append(project)
+    attach_flags(result)
+    return result
 
 
 # --- The rows behind the figures ---------------------------------------------------------------------------
@@ -309,18 +399,19 @@ def project_rows(user, year: int, month: int, f: RowFilters) -> QuerySet[Project
 def row_totals(rows: QuerySet[Project]) -> dict:
     """The totals of a drill-down list, added up in the database over every row (not one page): one query over
     the list's own query, so the totals are those of exactly the rows listed."""
-    columns = ("annual_plan", "plan_to_date", "completed", "is_due", "is_started")
+    columns = ("annual_plan", "plan_to_date", "completed", "is_due", "is_started", "timeliness")
     inner, params = (
         rows.order_by().values("pk", *columns, "procedures_required", "procedures_done").query.sql_with_params()
     )
     sql = f"""
         SELECT COUNT(*), COALESCE(SUM(annual_plan), 0), COALESCE(SUM(plan_to_date), 0), COALESCE(SUM(completed), 0),
                COUNT(*) FILTER (WHERE is_due), COUNT(*) FILTER (WHERE is_due AND is_started),
-               COALESCE(SUM(procedures_required), 0), COALESCE(SUM(procedures_done), 0)
+               COALESCE(SUM(procedures_required), 0), COALESCE(SUM(procedures_done), 0),
+               COUNT(*) FILTER (WHERE timeliness IN (%s, %s))
         FROM ({inner}) AS listed
     """  # noqa: S608 - the inner query is Django's, with its parameters passed separately
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [Timeliness.ON_TIME, Timeliness.LATE, *params])
         values = cursor.fetchone()
     keys = (
         "count",
@@ -331,6 +422,7 @@ def row_totals(rows: QuerySet[Project]) -> dict:
         "started",
         "procedures_required",
         "procedures_done",
+        "reported",
     )
     totals = dict(zip(keys, values, strict=True))
     for key in ("annual_plan", "plan_to_date", "completed"):
@@ -338,41 +430,8 @@ def row_totals(rows: QuerySet[Project]) -> dict:
     totals["rate"] = indicators.rate(totals["completed"], totals["annual_plan"])
     totals["start_rate"] = indicators.rate(totals["started"], totals["due"])
     totals["approval_rate"] = indicators.rate(totals["procedures_done"], totals["procedures_required"])
+    totals["reporting_rate"] = indicators.rate(totals["reported"], totals["count"])
     return totals
-
-
-def reporting_of_rows(year: int, month: int, projects, now) -> dict:
-    """Reporting counts of a set of projects (a leader's), as `_completeness_totals` gives them per unit."""
-    counts = (
-        annotated_projects(year, month, projects)
-        .order_by()
-        .aggregate(
-            expected=Count("pk"),
-            on_time=Count("pk", filter=Q(timeliness=Timeliness.ON_TIME)),
-            late=Count("pk", filter=Q(timeliness=Timeliness.LATE)),
-        )
-    )
-    unsent = counts["expected"] - counts["on_time"] - counts["late"]
-    passed = now > period_for(year, month).deadline
-    counts |= {"missing": unsent if passed else 0, "not_yet": 0 if passed else unsent}
-    counts["reported"] = counts["on_time"] + counts["late"]
-    counts["rate"] = indicators.rate(counts["reported"], counts["expected"])
-    return counts
-
-
-def lagging_projects(year: int, month: int, projects=None, limit: int = LAGGING_ROWS) -> list[Project]:
-    """The ten projects furthest behind their plan to date (万元), each with its open warnings and open
-    ledger problems: three queries."""
-    rows = list(
-        annotated_projects(year, month, projects)
-        .filter(lag__gt=0)
-        .select_related("responsible_unit")
-        .order_by("-lag", "name", "pk")[:limit]
-    )
-    attach_flags(rows)
-    for project in rows:
-        project.lag_percent = indicators.rate(project.lag, project.plan_to_date)
-    return rows
 
 
 def attach_flags(projects) -> None:

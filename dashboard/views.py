@@ -25,6 +25,17 @@ from .forms import DeleteTargetForm, StartTargetForm
 PAGE_SIZE = 50
 
 
+def _paginate(request, rows):
+    """A page of the drill-down rows: the page's ids first (ordered and filtered, without computing the figures of
+    rows not shown where no filter needs them), then those rows with their figures, in the same order."""
+    page = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    by_id = {project.pk: project for project in rows.filter(pk__in=ids)}
+    page.object_list = [by_id[pk] for pk in ids]
+    selectors.attach_flags(page.object_list)
+    return page
+
+
 def _month(request) -> tuple[int, int]:
     """`?period=2026-11` (as <input type="month"> sends it) or `?year=&month=`; the latest due month otherwise."""
     text = request.GET.get("period", "")
@@ -94,8 +105,7 @@ def my_projects(request):
     context = _context(request, mine=True)
     d = context["d"]
     rows = selectors.project_rows(request.user, d.year, d.month, selectors.RowFilters(mine=True))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.attach_flags(page.object_list)
+    page = _paginate(request, rows)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -129,8 +139,7 @@ def projects(request):
     year, month = _month(request)
     f = _row_filters(request)
     rows = selectors.project_rows(request.user, year, month, f)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.attach_flags(page.object_list)
+    page = _paginate(request, rows)
     query = request.GET.copy()
     query.pop("page", None)
     title = [f"{year}年{month}月", selectors.SHOW[f.show]]

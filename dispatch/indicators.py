@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from projects.models import MONTH_FIELDS, ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
@@ -39,6 +38,7 @@ from .models import (
     ReportStatus,
     StartStatus,
     StartTarget,
+    Timeliness,
 )
 from .selectors import expected_projects, period_for, periods_for_year
 
@@ -111,57 +111,26 @@ class InvestmentFigures:
         return self.plan_to_date - self.completed
 
 
-def _plan_sums(month: int) -> dict:
-    to_date = sum((F(name) for name in MONTH_FIELDS[1:month]), F(MONTH_FIELDS[0]))
-    return {
-        "annual_plan": Coalesce(Sum("annual_target"), Value(ZERO), output_field=DecimalField()),
-        "plan_to_date": Coalesce(Sum(to_date), Value(ZERO), output_field=DecimalField()),
-    }
-
-
-_COMPLETED = {"completed": Coalesce(Sum("investment_this_month"), Value(ZERO), output_field=DecimalField())}
-
-
 def investment(year: int, month: int, *, projects: QuerySet[Project] | None = None) -> InvestmentFigures:
-    """投资完成率 of the district (or of `projects`) as of the month: two queries."""
-    in_scope = scope(year, month, projects)
-    plans = ProjectYearPlan.objects.filter(year=year, project__in=in_scope.values("pk")).aggregate(**_plan_sums(month))
-    done = _sent_reports(year, month, in_scope).aggregate(**_COMPLETED)
-    return InvestmentFigures(plans["annual_plan"], plans["plan_to_date"], done["completed"])
-
-
-def _investment_grouped(year: int, month: int, key: str, in_scope: QuerySet[Project]) -> dict:
-    """InvestmentFigures per value of the project field `key` (two grouped queries)."""
-    plans = (
-        ProjectYearPlan.objects.filter(year=year, project__in=in_scope.values("pk"))
-        .values(group=F(f"project__{key}"))
-        .order_by()
-        .annotate(**_plan_sums(month))
-    )
-    done = _sent_reports(year, month, in_scope).values(group=F(f"project__{key}")).order_by().annotate(**_COMPLETED)
-    result: dict = {}
-    for row in plans:
-        result[row["group"]] = {"annual_plan": row["annual_plan"], "plan_to_date": row["plan_to_date"]}
-    for row in done:
-        result.setdefault(row["group"], {})["completed"] = row["completed"]
-    return {group: InvestmentFigures(**values) for group, values in result.items()}
+    """投资完成率 of the district (or of `projects`) as of the month (`month_figures`)."""
+    return month_figures(year, month, projects=projects, lagging=0).district.investment
 
 
 def investment_by_unit(
     year: int, month: int, *, units=None, projects: QuerySet[Project] | None = None
 ) -> dict[int, InvestmentFigures]:
     """`investment` per responsible unit, for every unit given (all units by default; zeros where none)."""
+    figures = month_figures(year, month, projects=projects, lagging=0)
     units = list(units if units is not None else Unit.objects.all())
-    in_scope = scope(year, month, projects).filter(responsible_unit__in=[u.pk for u in units])
-    grouped = _investment_grouped(year, month, "responsible_unit_id", in_scope)
-    return {unit.pk: grouped.get(unit.pk, InvestmentFigures()) for unit in units}
+    return {unit.pk: figures.unit(unit.pk).investment for unit in units}
 
 
 def investment_by_sector(
     year: int, month: int, *, projects: QuerySet[Project] | None = None
 ) -> dict[str, InvestmentFigures]:
     """`investment` per sector (行业领域) that has projects in the month's scope."""
-    return _investment_grouped(year, month, "sector", scope(year, month, projects))
+    figures = month_figures(year, month, projects=projects, lagging=0)
+    return {sector: f.investment for sector, f in figures.by_sector.items()}
 
 
 def monthly_investment(
@@ -282,55 +251,18 @@ def _target_fields(year: int, month: int) -> dict:
     }
 
 
-def due_plans(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[ProjectYearPlan]:
-    """The year plans of the projects due to start or resume by the month's end, each annotated `started`."""
-    started = _sent_reports(year, month, Project.objects.all()).filter(
-        project_id=OuterRef("project_id"), start_status__in=STARTED_STATUSES
-    )
-    return ProjectYearPlan.objects.filter(
-        year=year, project__in=in_scope.values("pk"), planned_start_date__lte=month_end(year, month)
-    ).annotate(started=Exists(started))
-
-
-def _start_counts(year: int, month: int) -> dict:
-    started = _sent_reports(year, month, Project.objects.all()).filter(
-        project_id=OuterRef("project_id"), start_status__in=STARTED_STATUSES
-    )
-    return {"due": Count("pk"), "started": Count("pk", filter=Exists(started))}
-
-
-def _due(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[ProjectYearPlan]:
-    return ProjectYearPlan.objects.filter(
-        year=year, project__in=in_scope.values("pk"), planned_start_date__lte=month_end(year, month)
-    )
-
-
 def start_rate(year: int, month: int, *, projects: QuerySet[Project] | None = None) -> StartFigures:
-    """开复工率 of the district (or of `projects`) as of the month, against DRC's target: two queries."""
-    counts = _due(year, month, scope(year, month, projects)).aggregate(**_start_counts(year, month))
-    return StartFigures(due=counts["due"], started=counts["started"], **_target_fields(year, month))
+    """开复工率 of the district (or of `projects`) as of the month, against DRC's target (`month_figures`)."""
+    return month_figures(year, month, projects=projects, lagging=0).district.start
 
 
 def start_rate_by_unit(
     year: int, month: int, *, units=None, projects: QuerySet[Project] | None = None
 ) -> dict[int, StartFigures]:
-    """`start_rate` per responsible unit: two queries."""
+    """`start_rate` per responsible unit."""
+    figures = month_figures(year, month, projects=projects, lagging=0)
     units = list(units if units is not None else Unit.objects.all())
-    in_scope = scope(year, month, projects).filter(responsible_unit__in=[u.pk for u in units])
-    rows = (
-        _due(year, month, in_scope)
-        .values(unit_id=F("project__responsible_unit_id"))
-        .order_by()
-        .annotate(**_start_counts(year, month))
-    )
-    counts = {row["unit_id"]: row for row in rows}
-    target = _target_fields(year, month)
-    return {
-        unit.pk: StartFigures(
-            due=counts.get(unit.pk, {}).get("due", 0), started=counts.get(unit.pk, {}).get("started", 0), **target
-        )
-        for unit in units
-    }
+    return {unit.pk: figures.unit(unit.pk).start for unit in units}
 
 
 # --- 前期手续审批完成率 -------------------------------------------------------------------------------------
@@ -375,13 +307,6 @@ def _procedures_in(statuses) -> Value:
     )
 
 
-def _approval_sums() -> dict:
-    return {
-        "required": Coalesce(Sum(_procedures_in(REQUIRED_PROCEDURE)), Value(0)),
-        "done": Coalesce(Sum(_procedures_in([ProcedureStatus.DONE])), Value(0)),
-    }
-
-
 def procedure_counts() -> dict:
     """Per-report annotations `procedures_required` and `procedures_done` (the drill-down list's columns)."""
     return {
@@ -391,44 +316,204 @@ def procedure_counts() -> dict:
 
 
 def approval_rate(year: int, month: int, *, projects: QuerySet[Project] | None = None) -> ApprovalFigures:
-    """前期手续审批完成率 of the district (or of `projects`) as of the month: one query."""
-    sums = latest_reports(year, month, scope(year, month, projects)).aggregate(**_approval_sums())
-    return ApprovalFigures(required=sums["required"], done=sums["done"])
+    """前期手续审批完成率 of the district (or of `projects`) as of the month (`month_figures`)."""
+    return month_figures(year, month, projects=projects, lagging=0).district.approval
 
 
 def approval_rate_by_unit(
     year: int, month: int, *, units=None, projects: QuerySet[Project] | None = None
 ) -> dict[int, ApprovalFigures]:
-    """`approval_rate` per responsible unit: one query."""
+    """`approval_rate` per responsible unit."""
+    figures = month_figures(year, month, projects=projects, lagging=0)
     units = list(units if units is not None else Unit.objects.all())
-    in_scope = scope(year, month, projects).filter(responsible_unit__in=[u.pk for u in units])
-    rows = (
-        latest_reports(year, month, in_scope)
-        .values(group=F("project__responsible_unit_id"))
-        .order_by()
-        .annotate(**_approval_sums())
+    return {unit.pk: figures.unit(unit.pk).approval for unit in units}
+
+
+# --- Every figure of a month in one pass -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The month's figures of one set of projects (the district, a unit, a sector)."""
+
+    investment: InvestmentFigures = InvestmentFigures()
+    start: StartFigures = StartFigures()
+    approval: ApprovalFigures = ApprovalFigures()
+    expected: int = 0  # projects expected to report in the month
+    on_time: int = 0  # of those, first submitted by the deadline
+    late: int = 0  # first submitted after it
+
+    @property
+    def unsent(self) -> int:
+        return self.expected - self.on_time - self.late
+
+
+@dataclass(frozen=True)
+class LaggingProject:
+    project_id: int
+    annual_plan: Decimal
+    plan_to_date: Decimal
+    completed: Decimal
+
+    @property
+    def lag(self) -> Decimal:
+        return self.plan_to_date - self.completed
+
+    @property
+    def lag_percent(self) -> Decimal | None:
+        return rate(self.lag, self.plan_to_date)
+
+
+@dataclass
+class MonthFigures:
+    """`month_figures`: the district's, each unit's and each sector's figures, the cumulative plan and completion
+    by month of the month's projects (January to the month), and the most lagging projects."""
+
+    district: Figures
+    by_unit: dict[int, Figures]
+    by_sector: dict[str, Figures]
+    cumulative_plan: list[Decimal]
+    cumulative_completed: list[Decimal]
+    lagging: list[LaggingProject]
+
+    def unit(self, unit_id: int) -> Figures:
+        """A unit's figures; zeros (with the month's target) for a unit without projects in the month."""
+        start = self.district.start
+        empty = StartFigures(
+            target=start.target,
+            target_date=start.target_date,
+            next_target=start.next_target,
+            next_target_date=start.next_target_date,
+        )
+        return self.by_unit.get(unit_id) or Figures(start=empty)
+
+
+def month_figures(
+    year: int, month: int, *, projects: QuerySet[Project] | None = None, lagging: int = 10
+) -> MonthFigures:
+    """Every figure of the month, for the district (or `projects`), per unit and per sector, in one query: the
+    definitions of `investment`, `start_rate`, `approval_rate` and of the reporting completeness
+    (`selectors.completeness`: expected, on time, late), over the scope of the module docstring.
+
+    One grouped pass over the year's sent reports gives each project its completed investment (also month by
+    month), whether it has started, the procedures of its latest report and the month's timeliness; the
+    latest report's procedure counts ride on a MAX over month × 10,000 + required × 100 + done (each count is
+    at most 6), which picks the latest month's pair without sorting. The project rows are then summed with
+    GROUPING SETS for the district, the units and the sectors, and the `lagging` rows furthest behind their
+    plan to date come with them.
+    """
+    period = period_for(year, month)
+    day = timezone.localtime(period.deadline).date()
+    scope_sql, scope_params = "", []
+    if projects is not None:
+        inner, scope_params = projects.order_by().values("pk").query.sql_with_params()
+        # Formatted twice below, each time with the column it restricts; braces of the inner SQL are escaped.
+        scope_sql = "AND {column} IN (" + inner.replace("{", "{{").replace("}", "}}") + ")"
+    months = range(1, month + 1)
+
+    def procedures(statuses) -> str:
+        listed = ", ".join(f"'{status}'" for status in statuses)  # fixed choice values, not user input
+        return " + ".join(f"(CASE WHEN r.{name} IN ({listed}) THEN 1 ELSE 0 END)" for name, _label in PROCEDURE_FIELDS)
+
+    started = ", ".join(f"'{status}'" for status in STARTED_STATUSES)
+    month_sums = ", ".join(f"SUM(r.investment_this_month) FILTER (WHERE p.month = {m}) AS c{m}" for m in months)
+    row_months = ", ".join(f"COALESCE(y.plan_{m:02d}, 0) AS p{m}, COALESCE(d.c{m}, 0) AS c{m}" for m in months)
+    to_date = " + ".join(f"COALESCE(y.plan_{m:02d}, 0)" for m in months)
+    chart = ", ".join(f"SUM(p{m})" for m in months) + ", " + ", ".join(f"SUM(c{m})" for m in months)
+    nulls = ", ".join(["NULL"] * (2 * len(months)))
+    t = {
+        "entry": ListEntry._meta.db_table,
+        "report": MonthlyReport._meta.db_table,
+        "period": ReportingPeriod._meta.db_table,
+        "project": Project._meta.db_table,
+        "plan": ProjectYearPlan._meta.db_table,
+    }
+    # Table names, fixed choice values and month numbers are formatted in; every other value is a parameter.
+    sql = f"""
+        WITH done AS (
+            SELECT r.project_id, SUM(r.investment_this_month) AS completed, {month_sums},
+                   bool_or(r.start_status IN ({started})) AS started,
+                   MAX(p.month * 10000 + ({procedures(REQUIRED_PROCEDURE)}) * 100
+                       + ({procedures([ProcedureStatus.DONE])})) AS latest_procedures,
+                   bool_or(p.month = %s AND r.timeliness = %s) AS on_time,
+                   bool_or(p.month = %s AND r.timeliness = %s) AS late
+            FROM {t["report"]} r JOIN {t["period"]} p ON p.id = r.period_id
+            WHERE p.year = %s AND p.month <= %s AND r.status <> %s {scope_sql.format(column="r.project_id")}
+            GROUP BY r.project_id
+        ),
+        rows AS (
+            SELECT j.id AS project_id, j.responsible_unit_id AS unit_id, j.sector,
+                   COALESCE(y.annual_target, 0) AS annual, {to_date} AS to_date, COALESCE(d.completed, 0) AS completed,
+                   COALESCE(y.planned_start_date <= %s, FALSE) AS due, COALESCE(d.started, FALSE) AS started,
+                   COALESCE(d.latest_procedures %% 10000 / 100, 0) AS required,
+                   COALESCE(d.latest_procedures %% 100, 0) AS procedures_done,
+                   COALESCE(d.on_time, FALSE) AS on_time, COALESCE(d.late, FALSE) AS late, {row_months}
+            FROM {t["project"]} j
+            LEFT JOIN {t["plan"]} y ON y.project_id = j.id AND y.year = %s
+            LEFT JOIN done d ON d.project_id = j.id
+            WHERE EXISTS (
+                SELECT 1 FROM {t["entry"]} e
+                WHERE e.project_id = j.id AND e.kind = %s AND e.year = %s AND e.joined_on <= %s
+                  AND (e.left_on IS NULL OR e.left_on > %s)
+            ) {scope_sql.format(column="j.id")}
+        )
+        (SELECT 'group', GROUPING(unit_id), GROUPING(sector), unit_id, sector, COUNT(*),
+                COALESCE(SUM(annual), 0), COALESCE(SUM(to_date), 0), COALESCE(SUM(completed), 0),
+                COUNT(*) FILTER (WHERE due), COUNT(*) FILTER (WHERE due AND started),
+                COALESCE(SUM(required), 0), COALESCE(SUM(procedures_done), 0),
+                COUNT(*) FILTER (WHERE on_time), COUNT(*) FILTER (WHERE late),
+                {chart}
+         FROM rows GROUP BY GROUPING SETS ((), (unit_id), (sector)))
+        UNION ALL
+        (SELECT 'lagging', 1, 1, project_id, NULL, 1, annual, to_date, completed, 0, 0, 0, 0, 0, 0, {nulls}
+         FROM rows WHERE to_date > completed ORDER BY to_date - completed DESC, project_id LIMIT %s)
+    """  # noqa: S608
+    params = [month, Timeliness.ON_TIME, month, Timeliness.LATE, year, month, ReportStatus.DRAFT, *scope_params]
+    params += [month_end(year, month), year, ListKind.ANNUAL, year, day, day, *scope_params, lagging]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    target = _target_fields(year, month)
+    district = Figures(start=StartFigures(**target))
+    by_unit: dict[int, Figures] = {}
+    by_sector: dict[str, Figures] = {}
+    plan_by_month: list[Decimal] = [ZERO] * len(months)
+    done_by_month: list[Decimal] = [ZERO] * len(months)
+    lagging_rows = []
+    for kind, g_unit, g_sector, unit_id, sector, _n, annual, to_date_sum, completed, due, started_n, *rest in rows:
+        if kind == "lagging":
+            lagging_rows.append(LaggingProject(unit_id, Decimal(annual), Decimal(to_date_sum), Decimal(completed)))
+            continue
+        required, procedures_done, on_time, late, *chart_values = rest
+        figures = Figures(
+            investment=InvestmentFigures(Decimal(annual), Decimal(to_date_sum), Decimal(completed)),
+            start=StartFigures(due=due, started=started_n, **target),
+            approval=ApprovalFigures(required=int(required), done=int(procedures_done)),
+            expected=_n,
+            on_time=on_time,
+            late=late,
+        )
+        if g_unit and g_sector:
+            district = figures
+            plan_by_month = [Decimal(v or 0) for v in chart_values[: len(months)]]
+            done_by_month = [Decimal(v or 0) for v in chart_values[len(months) :]]
+        elif not g_unit:
+            by_unit[unit_id] = figures
+        else:
+            by_sector[sector] = figures
+    return MonthFigures(
+        district=district,
+        by_unit=by_unit,
+        by_sector=by_sector,
+        cumulative_plan=_cumulative(plan_by_month),
+        cumulative_completed=_cumulative(done_by_month),
+        lagging=lagging_rows,
     )
-    sums = {row["group"]: ApprovalFigures(required=row["required"], done=row["done"]) for row in rows}
-    return {unit.pk: sums.get(unit.pk, ApprovalFigures()) for unit in units}
 
 
-__all__ = [
-    "ApprovalFigures",
-    "InvestmentFigures",
-    "StartFigures",
-    "approval_rate",
-    "approval_rate_by_unit",
-    "due_plans",
-    "investment",
-    "investment_by_sector",
-    "investment_by_unit",
-    "latest_reports",
-    "monthly_investment",
-    "procedure_counts",
-    "scope",
-    "start_rate",
-    "start_rate_by_unit",
-    "start_targets",
-]
-# Reporting completeness per unit (on time / late / missing) is `dispatch.selectors.completeness` and
-# `completeness_for_year`, used as they are.
+def _cumulative(values: list[Decimal]) -> list[Decimal]:
+    total, result = ZERO, []
+    for value in values:
+        total += value
+        result.append(total)
+    return result

@@ -57,6 +57,7 @@ POST_ONLY = {
     "meetings:decision_done",
     "meetings:decision_exempt",
     "meetings:decision_rectify",
+    "dashboard:target_delete",
 }
 MEETING_POSTS = {name for name in POST_ONLY if name.startswith("meetings:")}
 # URLs about one object: another unit's object is never reachable.
@@ -186,6 +187,9 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
         }
     result["job"] = ExportJob.objects.create(user=drc, kind="official_tables", params={})
     add_meeting(result, drc, leader, town_a, town_b)
+    result["target"] = dispatch_services.start_target_set(
+        year=2026, due_date=datetime.date(2026, 3, 31), percent=80, reason="测试", acting_user=drc
+    )
     notice = notify(
         kind="overdue_notice",
         object_key="unit:b",
@@ -283,6 +287,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "meetings:decision_done": {"pk": item["decision"].pk},
         "meetings:decision_exempt": {"pk": item["decision"].pk},
         "meetings:decision_rectify": {"pk": item["decision"].pk},
+        "dashboard:target_delete": {"pk": world["target"].pk},
     }
     no_arguments = {
         "projects:project_list",
@@ -310,6 +315,11 @@ def urls_for(world, which: str) -> dict[str, str]:
         "meetings:meeting_list",
         "meetings:series_create",
         "meetings:decision_list",
+        "dashboard:dashboard",
+        "dashboard:screen",
+        "dashboard:my_projects",
+        "dashboard:projects",
+        "dashboard:targets",
     }
     names = app_url_names()
     missing = names - set(kwargs) - no_arguments
@@ -385,6 +395,10 @@ def expected_get_status(name: str, role: str) -> set[int]:
         return {403} if role == "reporter_a" else {200}
     if name in ("meetings:meeting_detail", "meetings:minutes_pdf", "meetings:packet_download"):
         return {404} if role == "reporter_a" else {200}
+    if name == "dashboard:targets":
+        return {200} if role in reviewers else {403}
+    if name == "dashboard:my_projects":
+        return {200} if role == "leader" else {403}
     if name == "notifications:sent_log":
         return {200} if role in ("drc", "admin", "auditor") else {403}
     return {200}
@@ -442,6 +456,9 @@ def unsaved_month_urls(unit_pk: int) -> dict[str, str]:
         "official_tables download 2027-02": f"{tables}?download=construction&unit={unit_pk}",
         "completeness 2026": reverse("dispatch:completeness") + "?year=2026",
         "periods 2027": reverse("dispatch:periods") + "?year=2027",
+        "dashboard 2027-02": reverse("dashboard:dashboard") + "?period=2027-02",
+        "dashboard rows 2027-02": reverse("dashboard:projects") + f"?year=2027&month=2&unit={unit_pk}&show=missing",
+        "dashboard targets 2027": reverse("dashboard:targets") + "?year=2027",
     }
 
 

@@ -87,6 +87,10 @@ def problem(project, month, units, drc, *, deadline=None, status=Problem.Status.
 
 @pytest.fixture
 def world(town_a, town_b, drc, reporter_a, leader):
+    return build_world(town_a, town_b, drc, leader)
+
+
+def build_world(town_a, town_b, drc, leader):
     """Four projects of 2026, two units, three months (all amounts in 万元):
 
     P1 梁家墩镇 industry, plan 1200 (100 a month), start due 2026-02-15.

@@ -152,7 +152,7 @@ def test_indicators_run_a_fixed_number_of_queries(world, drc, town_a, size, djan
         project = listed(f"附加项目{n}", town_a, "energy", "120", datetime.date(2026, 2, 1), drc)
         report(project, 3, "5", drc, start_status="started", proc_land="done")
     units = [world["a"], world["b"]]
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(26):
         indicators.investment(YEAR, 3)
         indicators.investment_by_unit(YEAR, 3, units=units)
         indicators.investment_by_sector(YEAR, 3)
@@ -162,3 +162,36 @@ def test_indicators_run_a_fixed_number_of_queries(world, drc, town_a, size, djan
         indicators.approval_rate_by_unit(YEAR, 3, units=units)
         warning_counts(YEAR, 3, units=units)
         problem_counts(YEAR, 3, units=units, today=TODAY)
+
+
+def test_month_figures_in_one_pass(world, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the period, DRC's targets, the figures
+        march = indicators.month_figures(YEAR, 3)
+    assert march.district.investment == indicators.InvestmentFigures(D("2100"), D("525"), D("280"))
+    assert (march.district.start.due, march.district.start.started) == (2, 1)
+    assert march.district.approval == indicators.ApprovalFigures(5, 3)
+    # The reporting counts are those of dispatch.selectors.completeness.
+    assert (march.district.expected, march.district.on_time, march.district.late, march.district.unsent) == (3, 2, 0, 1)
+    grid = completeness(period_for(YEAR, 3), NOW, units=[world["a"], world["b"]])
+    for unit in (world["a"], world["b"]):
+        mine = march.unit(unit.pk)
+        assert (mine.expected, mine.on_time, mine.late) == (
+            grid[unit.pk].expected,
+            grid[unit.pk].on_time,
+            grid[unit.pk].late,
+        )
+    # March's projects (P1, P2, P4) month by month: plans 175 a month; completed 80 in January
+    # (P1 50 + P2 30), 150 in February, 50 in March (P2 40 + P4 10; P1's March is a draft).
+    assert march.cumulative_plan == [D("175"), D("350"), D("525")]
+    assert march.cumulative_completed == [D("80"), D("230"), D("280")]
+    # Behind plan to date: P1 300 − 200 = 100, P2 150 − 70 = 80, P4 75 − 10 = 65.
+    assert [(row.project_id, row.lag) for row in march.lagging] == [
+        (world["p1"].pk, D("100")),
+        (world["p2"].pk, D("80")),
+        (world["p4"].pk, D("65")),
+    ]
+    assert march.lagging[0].lag_percent == D("33.3")
+    assert indicators.month_figures(YEAR, 3, lagging=2).lagging[-1].project_id == world["p2"].pk
+    empty = indicators.month_figures(2030, 5)
+    assert empty.district == indicators.Figures(start=empty.district.start)
+    assert empty.by_unit == {} and empty.lagging == []
