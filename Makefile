@@ -36,7 +36,15 @@ run: export SESSION_COOKIE_SECURE ?= 0
 run: export CSRF_COOKIE_SECURE ?= 0
 run: export SECURE_SSL_REDIRECT ?= 0
 run: export SECURE_HSTS_SECONDS ?= 0
+# On PostgreSQL, as in production: the dashboard, the completeness grid and the change log read with SQL that
+# SQLite does not speak. A local server is installed and started when none answers (scripts/ensure_services.sh).
+run: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ganzhou_run
 run: system-deps venv
+	@DATABASE_URL=$(DATABASE_URL) REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} bash scripts/ensure_services.sh
+	@$(PY) -c "import os, psycopg; from urllib.parse import urlsplit; u = urlsplit(os.environ['DATABASE_URL']); \
+	  c = psycopg.connect(os.environ['DATABASE_URL'].rsplit('/', 1)[0] + '/postgres', autocommit=True); \
+	  n = u.path.lstrip('/'); \
+	  c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [n]).fetchone() or c.execute(f'CREATE DATABASE \"{n}\"')"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py bootstrap_demo
