@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_PACKAGES = ["projects", "dispatch", "early_warnings", "funding", "notifications", "ganzhou_projects"]
-DEMO_MODULES = ["data", "common", "bulk", "inventory", "reports", "ledger", "seed"]
+DEMO_MODULES = ["data", "common", "bulk", "inventory", "reports", "ledger", "meetings", "seed"]
 
 
 def imported_modules(path: Path) -> list[tuple[int, str, list[str]]]:
