@@ -7,8 +7,20 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION_PACKAGES = ["projects", "dispatch", "early_warnings", "funding", "notifications", "ganzhou_projects"]
-DEMO_MODULES = ["data", "common", "bulk", "inventory", "reports", "ledger", "funding", "seed"]
+PRODUCTION_PACKAGES = [
+    "projects",
+    "dispatch",
+    "early_warnings",
+    "funding",
+    "notifications",
+    "ganzhou_projects",
+    "exports",
+    "dashboard",
+    "assessment",
+    "meetings",
+    "auditlog",
+]
+DEMO_MODULES = ["data", "common", "bulk", "inventory", "reports", "ledger", "funding", "meetings", "seed"]
 
 
 def imported_modules(path: Path) -> list[tuple[int, str, list[str]]]:
