@@ -128,9 +128,25 @@ def _load_m2m(history_model, records) -> list[_M2M]:
     return result
 
 
+# How the objects of a model are named in history, where their str() is not what a user reads (e.g. a
+# Django group's code name): model → function(objects by pk) → names by pk, a constant number of queries.
+# Apps register theirs in their AppConfig.ready (projects: a role's Chinese name, a unit group's unit).
+OBJECT_NAMERS: dict[type, Callable[[dict], dict]] = {}
+
+
+def register_namer(model: type, namer: Callable[[dict], dict]) -> None:
+    OBJECT_NAMERS[model] = namer
+
+
 def _related_objects(wanted: Mapping[type, set]) -> dict[type, dict]:
     """The related objects shown by name, one query per related model (with their own non-null relations)."""
-    return {model: model._default_manager.select_related().in_bulk(pks) if pks else {} for model, pks in wanted.items()}
+    related = {
+        model: model._default_manager.select_related().in_bulk(pks) if pks else {} for model, pks in wanted.items()
+    }
+    for model, objects in related.items():
+        if model in OBJECT_NAMERS and objects:
+            related[model] = OBJECT_NAMERS[model](objects)
+    return related
 
 
 def _instance(record, fields, related):

@@ -21,17 +21,33 @@ def _setup_roles_and_levels(sender, **kwargs):
         ReserveLevel.objects.get_or_create(view=view, defaults={"minimum_total": minimum})
 
 
+def _group_names(groups: dict) -> dict:
+    """A role group by its Chinese role name, a unit's group by the unit (one query for all units)."""
+    from .models import Unit
+    from .roles import ROLE_LABELS
+
+    units = {unit.group_id: unit for unit in Unit.objects.filter(group_id__in=list(groups))}
+    return {
+        pk: str(ROLE_LABELS[group.name])
+        if group.name in ROLE_LABELS
+        else (f"{units[pk].name}（单位）" if pk in units else group.name)
+        for pk, group in groups.items()
+    }
+
+
 class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
     verbose_name = _("Key projects")
 
     def ready(self):
+        from django.contrib.auth.models import Group
         from django.db.models.signals import post_save
         from simple_history.signals import pre_create_historical_record
 
         from exports.registry import register
         from ganzhou_projects.audit import attribute_unattributed
+        from ganzhou_projects.history import register_namer
         from ganzhou_projects.history_guard import install_after_migrate
 
         from .access import sync_unit_membership
@@ -42,3 +58,4 @@ class ProjectsConfig(AppConfig):
         post_save.connect(sync_unit_membership, sender=self.get_model("User"), dispatch_uid="sync_unit_group")
         pre_create_historical_record.connect(attribute_unattributed, dispatch_uid="attribute_unattributed")
         register(INVENTORY_EXPORT)
+        register_namer(Group, _group_names)

@@ -56,7 +56,8 @@ class User(AbstractUser):
     )
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Group membership is the user's roles (projects.roles): its changes are history too.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -136,7 +136,7 @@ def test_a_project_as_of_a_day(client, auditor, project_a, drc):
 def test_the_log_exports_to_excel_with_formulas_neutralised(
     client, auditor, project_a, drc, django_capture_on_commit_callbacks
 ):
-    change_investment(project_a, drc, "1500", reason="=HYPERLINK(\"http://x\")")
+    change_investment(project_a, drc, "1500", reason='=HYPERLINK("http://x")')
     client.force_login(auditor)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/audit/export/", {"user": drc.pk})
@@ -150,7 +150,9 @@ def test_the_log_exports_to_excel_with_formulas_neutralised(
     assert rows[1][:3] == ("时间", "操作人", "记录类型")
     investment = [row for row in rows if str(row[6]).startswith("总投资")]
     assert investment and investment[0][1] == "刘洋"
-    reason_cells = [cell for row in workbook.active.iter_rows() for cell in row if cell.value == '=HYPERLINK("http://x")']
+    reason_cells = [
+        cell for row in workbook.active.iter_rows() for cell in row if cell.value == '=HYPERLINK("http://x")'
+    ]
     assert reason_cells and all(cell.data_type == "s" for cell in reason_cells)
 
 
@@ -174,3 +176,19 @@ def test_the_projects_history_tab_shows_its_reports_warnings_and_problems(client
     page = client.get(f"/projects/{listed_a.pk}/history/").content.decode()
     assert "月度进展报告" in page and "主体结构施工至第三层" in page and "主体封顶" in page
     assert "投资进度滞后" in page and "用地指标未落实" in page
+
+
+def test_a_change_of_a_users_roles_is_in_the_log(client, auditor, reporter_a, drc):
+    """Roles are group memberships: adding or removing one is a change of the user, old → new by group name."""
+    from projects import roles
+
+    leader_group = roles.ensure_role_groups()[roles.LEADER]
+    # A day after the account was made (an m2m change right after a save is shown as part of that save).
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
+        reporter_a.groups.add(leader_group)
+    client.force_login(auditor)
+    page = client.get("/audit/", {"kind": "projects.user"}).content.decode()
+    assert reporter_a.full_name in page
+    # In the roles' Chinese names and the unit's name, never the groups' code names.
+    assert "<del>单位填报员、梁家墩镇（单位）</del> → <ins>区级领导、单位填报员、梁家墩镇（单位）</ins>" in page
+    assert "unit_reporter" not in page and "unit:" not in page
