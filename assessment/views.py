@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ganzhou_projects.history import history_events
 from projects import access
@@ -67,6 +67,7 @@ def _back(period: Period, group: str):
 
 
 @login_required
+@require_safe
 def index(request):
     """The year's quarters and year-end, per group, with what is published."""
     user = request.user
@@ -116,11 +117,13 @@ def _table_page(request, period: Period, group: str, extra: dict | None = None):
 
 
 @login_required
+@require_safe
 def quarter(request, year: int, quarter: int, group: str):
     return _table_page(request, parse_period(year, quarter), group)
 
 
 @login_required
+@require_safe
 def year_end(request, year: int, group: str):
     period = parse_period(year, None)
     user = request.user

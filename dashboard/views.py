@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dispatch import services as dispatch_services
 from dispatch.indicators import start_targets
@@ -81,6 +81,7 @@ def _context(request, *, mine: bool = False) -> dict:
 
 
 @login_required
+@require_safe
 def dashboard(request):
     """驾驶舱: the month's investment against the plan, 开复工率 against DRC's targets, 前期手续审批完成率,
     reporting completeness, warnings and ledger problems — for the district, or a unit's own projects."""
@@ -90,6 +91,7 @@ def dashboard(request):
 
 
 @login_required
+@require_safe
 def screen(request):
     """投屏: the same figures full screen, in large type, for the dispatch meeting."""
     if not access.may_see_dashboard(request.user):
@@ -98,6 +100,7 @@ def screen(request):
 
 
 @login_required
+@require_safe
 def my_projects(request):
     """我的项目: a leader's assigned projects (挂项领导) — their figures, warnings and open problems."""
     if not access.may_have_my_projects(request.user):
@@ -131,6 +134,7 @@ def _row_filters(request) -> selectors.RowFilters:
 
 
 @login_required
+@require_safe
 def projects(request):
     """The month's projects behind a dashboard figure, with per-project figures and the totals of every row
     (which are the figure): `?year=&month=` with `unit`, `sector`, `mine=1` and `show` (selectors.SHOW)."""

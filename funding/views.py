@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from projects import access
 from projects.forms import apply_validation_error
@@ -46,6 +46,7 @@ def _year(request) -> int:
 
 
 @login_required
+@require_safe
 def home(request):
     """The year's pool (committed, disbursed, spent, left) and the grants the user reads, with what awaits them."""
     if not access.may_see_fee_pool(request.user):
@@ -198,6 +199,7 @@ def _grant(request, pk):
 
 
 @login_required
+@require_safe
 def grant_detail(request, pk):
     return _detail(request, _grant(request, pk))
 
@@ -360,6 +362,7 @@ def evaluate(request, pk):
 
 
 @login_required
+@require_safe
 def allocation(request):
     """下年度前期费安排建议: per department, from the evaluations of the year's grants (seed 000 §4.3)."""
     if not access.may_read_all_fee_grants(request.user):
@@ -411,12 +414,14 @@ def _file_response(field, name: str):
 
 
 @login_required
+@require_safe
 def attachment_file(request, pk):
     attachment = get_object_or_404(Attachment, pk=pk, grant__in=selectors.grants_for_user(request.user))
     return _file_response(attachment.file, attachment.original_name)
 
 
 @login_required
+@require_safe
 def voucher_file(request, pk):
     spending = get_object_or_404(Spending, pk=pk, grant__in=selectors.grants_for_user(request.user))
     return _file_response(spending.voucher, spending.voucher_name)

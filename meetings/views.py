@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from notifications.calendar import WorkCalendar
 from projects import access
@@ -50,6 +50,7 @@ def _pdf(content: bytes, name: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def meeting_list(request):
     """Series with their next proposed date, and the meetings, newest first."""
     _require(access.may_see_meetings(request.user))
@@ -140,6 +141,7 @@ def meeting_edit(request, pk: int):
 
 
 @login_required
+@require_safe
 def meeting_detail(request, pk: int):
     meeting = selectors.get_meeting_for_user(request.user, pk)
     may_manage = access.may_manage_meetings(request.user) and not meeting.is_ended
@@ -214,6 +216,7 @@ def minutes_save(request, pk: int):
 
 
 @login_required
+@require_safe
 def minutes_pdf(request, pk: int):
     meeting = selectors.get_meeting_for_user(request.user, pk)
     if not meeting.minutes_pdf:
@@ -320,6 +323,7 @@ def decision_add(request, pk: int):
 
 
 @login_required
+@require_safe
 def decision_list(request):
     """The decisions the user sees: all for DRC and leaders, the unit's own for its staff; by status."""
     today = timezone.localdate()
@@ -338,6 +342,7 @@ def decision_list(request):
 
 
 @login_required
+@require_safe
 def decision_detail(request, pk: int):
     decision = selectors.get_decision_for_user(request.user, pk)
     today = timezone.localdate()
@@ -436,6 +441,7 @@ def packet_build(request, pk: int):
 
 
 @login_required
+@require_safe
 def packet_download(request, pk: int):
     version = selectors.get_packet_for_user(request.user, pk)
     return _pdf(version.pdf, version.file_name)

@@ -144,6 +144,16 @@ FORM_PAGES = {
     "early_warnings:problem_create",
     "early_warnings:problem_edit",
     "auditlog:verification",
+    "dashboard:targets",
+    "assessment:scheme",
+    "meetings:series_create",
+    "meetings:meeting_create",
+    "meetings:meeting_edit",
+    "funding:pool_edit",
+    "funding:grant_apply",
+    "funding:grant_resubmit",
+    "funding:evaluate",
+    "password_change",
 }
 
 
@@ -195,7 +205,11 @@ def fee_grant(name, unit, reporter, drc, finance):
     from projects.models import Stage
 
     def pdf(file_name):
-        return SimpleUploadedFile(file_name, b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+        writer = pypdf.PdfWriter()
+        writer.add_blank_page(width=72, height=72)
+        buffer = io.BytesIO()
+        writer.write(buffer)  # a real (blank) PDF: the walk reads every download back
+        return SimpleUploadedFile(file_name, buffer.getvalue(), content_type="application/pdf")
 
     if not FeePool.objects.filter(year=2026).exists():
         funding_services.pool_set(year=2026, amount=Decimal("1000"), reason="年度预算", acting_user=finance)
@@ -645,7 +659,10 @@ def test_no_get_writes_anything(client, world, roles):
             for name, url in pages.items():
                 before = writes_so_far()
                 response = client.get(url)
-                readable(response)  # a streamed file is produced while it is read
+                try:
+                    readable(response)
+                except Exception as error:
+                    raise AssertionError((role, name, url, response.get("Content-Type"))) from error  # a streamed file is produced while it is read
                 after = writes_so_far()
                 written = {table: n - before.get(table, 0) for table, n in after.items() if n != before.get(table, 0)}
                 assert not written, f"GET {name} as {role} ({response.status_code}) wrote {written}"
