@@ -660,9 +660,9 @@ def test_no_get_writes_anything(client, world, roles):
                 before = writes_so_far()
                 response = client.get(url)
                 try:
-                    readable(response)
+                    readable(response)  # a streamed file is produced while it is read
                 except Exception as error:
-                    raise AssertionError((role, name, url, response.get("Content-Type"))) from error  # a streamed file is produced while it is read
+                    raise AssertionError((role, name, url, response.get("Content-Type"))) from error
                 after = writes_so_far()
                 written = {table: n - before.get(table, 0) for table, n in after.items() if n != before.get(table, 0)}
                 assert not written, f"GET {name} as {role} ({response.status_code}) wrote {written}"
