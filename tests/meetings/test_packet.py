@@ -187,3 +187,24 @@ def test_follow_up_lists_open_decisions_and_those_settled_since_the_last_meeting
         snapshot = packet.take_snapshot(year=2026, month=11, meeting=month["meeting"])
     texts = {row["text"]: row["status"] for row in snapshot["decisions"]}
     assert texts == {month["overdue"].text: "逾期，提请追责", "九月议定，十一月办结": "已办结"}
+
+
+def test_html_typed_into_a_record_is_printed_as_text_in_the_packet(month, drc):
+    """A name or problem typed as markup is neither rendered nor run by WeasyPrint: it prints as typed."""
+    from early_warnings import ledger
+    from projects.models import Project
+
+    project = month["projects"][0]
+    typed = '<b>粗体</b><script>alert(1)</script><img src="http://127.0.0.1:9/x.png">温室项目'
+    Project.objects.filter(pk=project.pk).update(name=typed)
+    with time_machine.travel(NOW, tick=False):
+        ledger.problem_create(
+            project=project,
+            category="land",
+            description="<i>斜体</i>用地<style>*{display:none}</style>未批",
+            level="district",
+            acting_user=drc,
+        )
+    whole = squeeze("".join(pages_text(bytes(build(month["meeting"], drc).pdf))))
+    assert squeeze(typed) in whole
+    assert squeeze("<i>斜体</i>用地<style>*{display:none}</style>未批") in whole
