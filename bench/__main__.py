@@ -13,6 +13,7 @@ import argparse
 import datetime
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import time
@@ -49,9 +50,11 @@ def environment(args) -> dict[str, str]:
         "DATABASE_URL": args.database_url,
         "DEBUG": "0",
         "ENABLE_DEMO": "1",
-        "SECRET_KEY": "bench-local-only-not-a-secret",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # gunicorn refuses a weak key with DEBUG off (startup.py)
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
+        "SECURE_SSL_REDIRECT": "0",  # plain http on loopback, as `make run`
+        "SECURE_HSTS_SECONDS": "0",
         "REDIS_URL": "",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     }
