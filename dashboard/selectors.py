@@ -30,7 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dispatch import indicators
-from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartTarget, Timeliness
+from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, ReportYearSummary, StartTarget, Timeliness
 from dispatch.selectors import period_for
 from early_warnings import indicators as warning_indicators
 from early_warnings.models import Problem, ProjectWarning
@@ -248,16 +248,19 @@ def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> D
     )
 
 
-# The records whose writes change `month_figures`; each write through `save_with_history` adds a history row.
-VERSIONED = (MonthlyReport, ReportingPeriod, ProjectYearPlan, ListEntry, Project, StartTarget, ProjectWarning, Problem)
+# The records whose writes change `month_figures` or the counts; each write through `save_with_history` adds a
+# history row. The reports are not among them: the figures read their summary (`ReportYearSummary`), whose
+# `changed` stamp moves when a sent report changes and not when a draft is autosaved.
+VERSIONED = (ReportingPeriod, ProjectYearPlan, ListEntry, Project, StartTarget, ProjectWarning, Problem)
 CACHE_SECONDS = 6 * 3600
 
 
 def data_version() -> str:
     """A stamp that changes whenever anything `month_figures` reads changes: the latest history row of each model
     it reads (history tables are append-only, so a change always moves it) and, for rows written in bulk without
-    history (the demo), the latest row id. One query on primary-key indexes."""
-    parts = []
+    history (the demo), the latest row id; for the reports, the summary's latest `changed` stamp. One query on
+    indexes."""
+    parts = [f"(SELECT MAX(changed) FROM {ReportYearSummary._meta.db_table})"]  # noqa: S608
     for model in VERSIONED:
         history = model.history.model._meta.db_table
         table = model._meta.db_table

@@ -36,9 +36,9 @@ from .models import (
     ProcedureStatus,
     ReportingPeriod,
     ReportStatus,
+    ReportYearSummary,
     StartStatus,
     StartTarget,
-    Timeliness,
 )
 from .selectors import expected_projects, period_for, periods_for_year
 
@@ -395,62 +395,49 @@ def month_figures(
     definitions of `investment`, `start_rate`, `approval_rate` and of the reporting completeness
     (`selectors.completeness`: expected, on time, late), over the scope of the module docstring.
 
-    One grouped pass over the year's sent reports gives each project its completed investment (also month by
-    month), whether it has started, the procedures of its latest report and the month's timeliness; the
-    latest report's procedure counts ride on a MAX over month × 10,000 + required × 100 + done (each count is
-    at most 6), which picks the latest month's pair without sorting. The project rows are then summed with
-    GROUPING SETS for the district, the units and the sectors, and the `lagging` rows furthest behind their
-    plan to date come with them.
+    Each project's year of sent reports is one row of `ReportYearSummary` (kept by the database's triggers): its
+    completed investment is the sum of its months up to this one, it has started when its first 开工/复工/竣工
+    month is on or before this one, its procedures are those of its last month with a sent report, and the
+    month's timeliness is that month's column. One pass over the month's projects, their plans and their
+    summaries, not over the year's reports. The project rows are then summed with GROUPING SETS for the
+    district, the units and the sectors, and the `lagging` rows furthest behind their plan to date come with
+    them.
     """
     period = period_for(year, month)
     day = timezone.localtime(period.deadline).date()
     scope_sql, scope_params = "", []
     if projects is not None:
         inner, scope_params = projects.order_by().values("pk").query.sql_with_params()
-        # Formatted twice below, each time with the column it restricts; braces of the inner SQL are escaped.
+        # Formatted below with the column it restricts; braces of the inner SQL are escaped.
         scope_sql = "AND {column} IN (" + inner.replace("{", "{{").replace("}", "}}") + ")"
     months = range(1, month + 1)
-
-    def procedures(statuses) -> str:
-        listed = ", ".join(f"'{status}'" for status in statuses)  # fixed choice values, not user input
-        return " + ".join(f"(CASE WHEN r.{name} IN ({listed}) THEN 1 ELSE 0 END)" for name, _label in PROCEDURE_FIELDS)
-
-    started = ", ".join(f"'{status}'" for status in STARTED_STATUSES)
-    month_sums = ", ".join(f"SUM(r.investment_this_month) FILTER (WHERE p.month = {m}) AS c{m}" for m in months)
-    row_months = ", ".join(f"COALESCE(y.plan_{m:02d}, 0) AS p{m}, COALESCE(d.c{m}, 0) AS c{m}" for m in months)
+    invested = [f"COALESCE(s.invested_{m:02d}, 0)" for m in months]
+    # The latest sent report's procedures up to the month: the last month with a value (NULL: no sent report).
+    latest_procedures = "COALESCE(" + ", ".join(f"s.procedures_{m:02d}" for m in reversed(months)) + ")"
+    row_months = ", ".join(f"COALESCE(y.plan_{m:02d}, 0) AS p{m}, {invested[m - 1]} AS c{m}" for m in months)
     to_date = " + ".join(f"COALESCE(y.plan_{m:02d}, 0)" for m in months)
     chart = ", ".join(f"SUM(p{m})" for m in months) + ", " + ", ".join(f"SUM(c{m})" for m in months)
     nulls = ", ".join(["NULL"] * (2 * len(months)))
     t = {
         "entry": ListEntry._meta.db_table,
-        "report": MonthlyReport._meta.db_table,
-        "period": ReportingPeriod._meta.db_table,
+        "summary": ReportYearSummary._meta.db_table,
         "project": Project._meta.db_table,
         "plan": ProjectYearPlan._meta.db_table,
     }
-    # Table names, fixed choice values and month numbers are formatted in; every other value is a parameter.
+    # Table and column names and month numbers are formatted in; every value is a parameter.
     sql = f"""
-        WITH done AS (
-            SELECT r.project_id, SUM(r.investment_this_month) AS completed, {month_sums},
-                   bool_or(r.start_status IN ({started})) AS started,
-                   MAX(p.month * 10000 + ({procedures(REQUIRED_PROCEDURE)}) * 100
-                       + ({procedures([ProcedureStatus.DONE])})) AS latest_procedures,
-                   bool_or(p.month = %s AND r.timeliness = %s) AS on_time,
-                   bool_or(p.month = %s AND r.timeliness = %s) AS late
-            FROM {t["report"]} r JOIN {t["period"]} p ON p.id = r.period_id
-            WHERE p.year = %s AND p.month <= %s AND r.status <> %s {scope_sql.format(column="r.project_id")}
-            GROUP BY r.project_id
-        ),
-        rows AS (
+        WITH rows AS (
             SELECT j.id AS project_id, j.responsible_unit_id AS unit_id, j.sector,
-                   COALESCE(y.annual_target, 0) AS annual, {to_date} AS to_date, COALESCE(d.completed, 0) AS completed,
-                   COALESCE(y.planned_start_date <= %s, FALSE) AS due, COALESCE(d.started, FALSE) AS started,
-                   COALESCE(d.latest_procedures %% 10000 / 100, 0) AS required,
-                   COALESCE(d.latest_procedures %% 100, 0) AS procedures_done,
-                   COALESCE(d.on_time, FALSE) AS on_time, COALESCE(d.late, FALSE) AS late, {row_months}
+                   COALESCE(y.annual_target, 0) AS annual, {to_date} AS to_date, {" + ".join(invested)} AS completed,
+                   COALESCE(y.planned_start_date <= %s, FALSE) AS due,
+                   COALESCE(s.started_month <= %s, FALSE) AS started,
+                   COALESCE({latest_procedures} / 100, 0) AS required,
+                   COALESCE({latest_procedures} %% 100, 0) AS procedures_done,
+                   COALESCE(s.timeliness_{month:02d} = 1, FALSE) AS on_time,
+                   COALESCE(s.timeliness_{month:02d} = 2, FALSE) AS late, {row_months}
             FROM {t["project"]} j
             LEFT JOIN {t["plan"]} y ON y.project_id = j.id AND y.year = %s
-            LEFT JOIN done d ON d.project_id = j.id
+            LEFT JOIN {t["summary"]} s ON s.project_id = j.id AND s.year = %s
             WHERE EXISTS (
                 SELECT 1 FROM {t["entry"]} e
                 WHERE e.project_id = j.id AND e.kind = %s AND e.year = %s AND e.joined_on <= %s
@@ -461,15 +448,15 @@ def month_figures(
                 COALESCE(SUM(annual), 0), COALESCE(SUM(to_date), 0), COALESCE(SUM(completed), 0),
                 COUNT(*) FILTER (WHERE due), COUNT(*) FILTER (WHERE due AND started),
                 COALESCE(SUM(required), 0), COALESCE(SUM(procedures_done), 0),
-                COUNT(*) FILTER (WHERE on_time), COUNT(*) FILTER (WHERE late),
-                {chart}
+                COUNT(*) FILTER (WHERE on_time), COUNT(*) FILTER (WHERE late), {nulls}
          FROM rows GROUP BY GROUPING SETS ((), (unit_id), (sector)))
+        UNION ALL
+        (SELECT 'chart', 1, 1, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {chart} FROM rows)
         UNION ALL
         (SELECT 'lagging', 1, 1, project_id, NULL, 1, annual, to_date, completed, 0, 0, 0, 0, 0, 0, {nulls}
          FROM rows WHERE to_date > completed ORDER BY to_date - completed DESC, project_id LIMIT %s)
     """  # noqa: S608
-    params = [month, Timeliness.ON_TIME, month, Timeliness.LATE, year, month, ReportStatus.DRAFT, *scope_params]
-    params += [month_end(year, month), year, ListKind.ANNUAL, year, day, day, *scope_params, lagging]
+    params = [month_end(year, month), month, year, year, ListKind.ANNUAL, year, day, day, *scope_params, lagging]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -485,6 +472,10 @@ def month_figures(
             lagging_rows.append(LaggingProject(unit_id, Decimal(annual), Decimal(to_date_sum), Decimal(completed)))
             continue
         required, procedures_done, on_time, late, *chart_values = rest
+        if kind == "chart":  # the district's plan and completion month by month, summed apart from the groups
+            plan_by_month = [Decimal(v or 0) for v in chart_values[: len(months)]]
+            done_by_month = [Decimal(v or 0) for v in chart_values[len(months) :]]
+            continue
         figures = Figures(
             investment=InvestmentFigures(Decimal(annual), Decimal(to_date_sum), Decimal(completed)),
             start=StartFigures(due=due, started=started_n, **target),
@@ -495,8 +486,6 @@ def month_figures(
         )
         if g_unit and g_sector:
             district = figures
-            plan_by_month = [Decimal(v or 0) for v in chart_values[: len(months)]]
-            done_by_month = [Decimal(v or 0) for v in chart_values[len(months) :]]
         elif not g_unit:
             by_unit[unit_id] = figures
         else:

@@ -385,3 +385,46 @@ class StartTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.due_date:%Y-%m-%d} {self.percent}%"
+
+
+SUMMARY_MONTHS = range(1, 13)
+
+
+class ReportYearSummary(models.Model):
+    """A project's sent reports (every status but draft) of one year, one row: what the dashboard's figures and
+    the completeness grid read instead of the reports themselves (`indicators.month_figures`), so that a
+    district's figures are one pass over its projects, not over twelve months of reports.
+
+    Written only by PostgreSQL, never by the application: statement triggers on the reports table recompute the
+    rows of every (project, year) a statement touched, in the same transaction (migration 0009), so no path —
+    a service, the admin, a bulk insert, the demo's COPY — can leave it behind the reports. An UPDATE that keeps
+    a draft a draft (autosave) touches nothing here. Derived data, without history of its own.
+
+    Per month m (the `_mm` columns): invested_mm — the month's 本月完成投资; procedures_mm — its approval
+    procedures as required × 100 + done (each at most 6), NULL when the month has no sent report; timeliness_mm
+    — 1 on time, 2 late, NULL otherwise. started_month — the first month whose report gives 开工/复工/竣工.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    started_month = models.PositiveSmallIntegerField(null=True)
+    # Set from a sequence each time the triggers recompute the row: its maximum moves on every change of a sent
+    # report (the dashboard's cache stamp, `dashboard.selectors.data_version`), not on a draft's autosave.
+    changed = models.BigIntegerField(db_default=0, db_index=True)
+
+    class Meta:
+        verbose_name = _("report summary of a year")
+        verbose_name_plural = _("report summaries of a year")
+        constraints = [models.UniqueConstraint(fields=["project", "year"], name="report_summary_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.year}"
+
+
+for _month in SUMMARY_MONTHS:
+    ReportYearSummary.add_to_class(
+        f"invested_{_month:02d}", models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    )
+    ReportYearSummary.add_to_class(f"procedures_{_month:02d}", models.PositiveSmallIntegerField(null=True))
+    ReportYearSummary.add_to_class(f"timeliness_{_month:02d}", models.PositiveSmallIntegerField(null=True))
+del _month

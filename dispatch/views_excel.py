@@ -173,4 +173,3 @@ def official_tables(request, year: int, month: int):
         "may_start_jobs": access.may_start_export_jobs(request.user),
     }
     return render(request, "dispatch/official_tables.html", context)
-
