@@ -16,21 +16,20 @@ from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Mod
 from django.utils import timezone
 
 from dispatch import indicators
-from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, ReportYearSummary, StartTarget, Timeliness
+from dispatch.models import MonthlyReport, ReportingPeriod, ReportYearSummary, StartTarget, Timeliness
 from dispatch.selectors import period_for
 from early_warnings import indicators as warning_indicators
 from early_warnings.models import Problem, ProjectWarning
@@ -331,29 +330,31 @@ def _money(expression):
 def annotated_projects(year: int, month: int, projects: QuerySet[Project] | None = None) -> QuerySet[Project]:
     """The month's projects (`indicators.scope`), each with the figures the dashboard adds up:
     annual_plan, plan_to_date, completed, lag, planned_start, is_due, is_started, procedures_required,
-    procedures_done, timeliness (of the month's report) and report_status."""
+    procedures_done, timeliness (of the month's report) and report_status.
+
+    The same definitions as `indicators.month_figures`, read from the same year summary of the sent reports
+    (`ReportYearSummary`): completed is its months up to this one, started its first 开工/复工/竣工 month on or
+    before this one, the procedures those of its last month with a sent report."""
     in_scope = indicators.scope(year, month, projects)
     plan = ProjectYearPlan.objects.filter(project_id=OuterRef("pk"), year=year)
     to_date = sum((F(name) for name in MONTH_FIELDS[1:month]), F(MONTH_FIELDS[0]))
-    sent = MonthlyReport.objects.filter(project_id=OuterRef("pk"), period__year=year, period__month__lte=month).exclude(
-        status=ReportStatus.DRAFT
-    )
-    completed = sent.order_by().values("project_id").annotate(s=Sum("investment_this_month")).values("s")
-    latest = (
-        indicators.latest_reports(year, month, Project.objects.all())
-        .filter(project_id=OuterRef("pk"))
-        .annotate(**indicators.procedure_counts())
-    )
+    summary = ReportYearSummary.objects.filter(project_id=OuterRef("pk"), year=year)
+    months = range(1, month + 1)
+    invested = sum((Coalesce(F(f"invested_{m:02d}"), Value(ZERO)) for m in months), Value(ZERO))
+    # The last month with a sent report: its procedures as required × 100 + done.
+    latest = Coalesce(*[F(f"procedures_{m:02d}") for m in reversed(months)], Value(None, output_field=IntegerField()))
+    required = ExpressionWrapper(latest / Value(100), output_field=IntegerField())
+    done = Mod(latest, Value(100), output_field=IntegerField())
     this_month = MonthlyReport.objects.filter(project_id=OuterRef("pk"), period__year=year, period__month=month)
     month_end = indicators.month_end(year, month)
     return in_scope.annotate(
         annual_plan=_money(Subquery(plan.values("annual_target")[:1])),
         plan_to_date=_money(Subquery(plan.annotate(t=to_date).values("t")[:1])),
-        completed=_money(Subquery(completed[:1])),
+        completed=_money(Subquery(summary.annotate(t=invested).values("t")[:1])),
         planned_start=Subquery(plan.values("planned_start_date")[:1]),
-        is_started=Exists(sent.filter(start_status__in=indicators.STARTED_STATUSES)),
-        procedures_required=Coalesce(Subquery(latest.values("procedures_required")[:1]), Value(0)),
-        procedures_done=Coalesce(Subquery(latest.values("procedures_done")[:1]), Value(0)),
+        is_started=Coalesce(Subquery(summary.annotate(t=Q(started_month__lte=month)).values("t")[:1]), Value(False)),
+        procedures_required=Coalesce(Subquery(summary.annotate(t=required).values("t")[:1]), Value(0)),
+        procedures_done=Coalesce(Subquery(summary.annotate(t=done).values("t")[:1]), Value(0)),
         timeliness=Subquery(this_month.values("timeliness")[:1]),
         report_status=Subquery(this_month.values("status")[:1]),
     ).annotate(

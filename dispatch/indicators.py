@@ -65,10 +65,11 @@ def month_end(year: int, month: int) -> datetime.date:
 
 def scope(year: int, month: int, projects: QuerySet[Project] | None = None) -> QuerySet[Project]:
     """The month's projects (module docstring): expected to report in the month, narrowed to `projects`."""
-    qs = expected_projects(period_for(year, month))
-    if projects is not None:
-        qs = qs.filter(pk__in=projects.values("pk"))
-    return qs
+    expected = expected_projects(period_for(year, month))
+    if projects is None:
+        return expected
+    # Narrowed from `projects` itself (e.g. leader = X), so that the planner starts from the few it names.
+    return projects.order_by().filter(pk__in=expected.values("pk"))
 
 
 def _sent_reports(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[MonthlyReport]:
