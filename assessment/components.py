@@ -5,9 +5,9 @@ with a fixed number of queries whatever the number of projects, reports or warni
 
 - reporting timeliness — ``dispatch.selectors.completeness_for_year`` over the months whose reporting
   deadline has passed by `now` (a month still open counts nowhere yet);
-- investment completion — ``dispatch.indicators.investment_by_unit`` as of `as_of_month` (the period's
-  latest month whose deadline has passed, see ``assessment.scoring``);
-- start/resume rate — ``dispatch.indicators.start_rate_by_unit`` as of `as_of_month`;
+- investment completion and start/resume rate — ``dispatch.indicators.month_figures`` per unit as of
+  `as_of_month` (the period's latest month whose deadline has passed, see ``assessment.scoring``), one pass
+  for both (the same figures as ``investment_by_unit`` and ``start_rate_by_unit``);
 - warnings — the red/yellow/blue warnings in force at any time during the period, resolved since or not.
   ``early_warnings.indicators.warning_counts`` counts the warnings of one month that are *still open
   today*; a ranking of a quarter must not forgive a warning because it was resolved later, nor count
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 
-from dispatch.indicators import InvestmentFigures, StartFigures, investment_by_unit, start_rate_by_unit
+from dispatch.indicators import InvestmentFigures, StartFigures, month_figures
 from dispatch.selectors import completeness_for_year, periods_for_year
 from early_warnings.models import Colour, ProjectWarning
 
@@ -59,12 +59,15 @@ def timeliness_by_unit(periods: list, units, now: datetime.datetime) -> dict[int
     return {unit_id: Timeliness(*values) for unit_id, values in totals.items()}
 
 
-def investment(year: int, as_of_month: int, units) -> dict[int, InvestmentFigures]:
-    return investment_by_unit(year, as_of_month, units=units)
-
-
-def start_rate(year: int, as_of_month: int, units) -> dict[int, StartFigures]:
-    return start_rate_by_unit(year, as_of_month, units=units)
+def investment_and_start_rate(
+    year: int, as_of_month: int, units
+) -> tuple[dict[int, InvestmentFigures], dict[int, StartFigures]]:
+    """投资完成率 and 开复工率 per unit as of the month: one pass of ``dispatch.indicators.month_figures`` for both."""
+    figures = month_figures(year, as_of_month, lagging=0)
+    return (
+        {unit.pk: figures.unit(unit.pk).investment for unit in units},
+        {unit.pk: figures.unit(unit.pk).start for unit in units},
+    )
 
 
 def warnings_by_unit(year: int, months: list[int], units) -> dict[int, WarningTally]:
