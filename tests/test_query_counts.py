@@ -74,6 +74,9 @@ PAGES = {
     "warnings board": lambda projects: reverse("early_warnings:board"),
     "problem ledger": lambda projects: reverse("early_warnings:ledger"),
     "completeness grid": lambda projects: reverse("dispatch:completeness") + "?year=2026",
+    "dashboard": lambda projects: reverse("dashboard:dashboard") + "?period=2026-11",
+    "dashboard, 投屏": lambda projects: reverse("dashboard:screen") + "?period=2026-11",
+    "dashboard rows, most lagging": lambda projects: reverse("dashboard:projects") + "?year=2026&month=11&show=lagging",
 }
 
 
@@ -83,6 +86,14 @@ def test_list_pages_do_not_grow_with_projects(client, drc, district, page):
     few = count(client, drc, url)
     district(9)
     assert count(client, drc, url) == few
+
+
+def test_a_leaders_my_projects_does_not_grow_with_projects(client, leader, district):
+    url = reverse("dashboard:my_projects") + "?period=2026-11"
+    district(3)
+    few = count(client, leader, url)
+    district(9)
+    assert count(client, leader, url) == few
 
 
 def test_project_page_does_not_grow_with_projects_plans_or_list_moves(client, drc, district):
