@@ -52,16 +52,18 @@ def test_drc_prepares_holds_and_ends_a_meeting(client, month, drc, leader, town_
         decision = Decision.objects.get(text="自然资源分局调剂用地指标")
         client.post(reverse("meetings:minutes_save", args=[meeting.pk]), {"text": "会议研究了用地问题。"})
         client.post(reverse("meetings:meeting_state", args=[meeting.pk]), {"action": "end"})
-    meeting.refresh_from_db()
-    assert meeting.state == Meeting.State.ENDED and decision.item == item
-    response = client.get(reverse("meetings:minutes_pdf", args=[meeting.pk]))
-    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
-    page = client.get(url).content.decode()
-    assert 'id="agenda-assemble"' not in page and 'id="meeting-end"' not in page
-    # A frozen agenda refuses the change and says why.
-    response = client.post(reverse("meetings:agenda_add", args=[meeting.pk]), {"title": "补充议题"}, follow=True)
-    assert "已冻结" in response.content.decode()
-    assert not meeting.items.filter(title="补充议题").exists()
+    # Still on the meeting's day: the session would have gone idle by the real clock (SESSION_IDLE_TIMEOUT).
+    with time_machine.travel(NOW, tick=False):
+        meeting.refresh_from_db()
+        assert meeting.state == Meeting.State.ENDED and decision.item == item
+        response = client.get(reverse("meetings:minutes_pdf", args=[meeting.pk]))
+        assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+        page = client.get(url).content.decode()
+        assert 'id="agenda-assemble"' not in page and 'id="meeting-end"' not in page
+        # A frozen agenda refuses the change and says why.
+        response = client.post(reverse("meetings:agenda_add", args=[meeting.pk]), {"title": "补充议题"}, follow=True)
+        assert "已冻结" in response.content.decode()
+        assert not meeting.items.filter(title="补充议题").exists()
 
 
 def test_packet_is_built_in_the_background_and_every_version_downloads(
