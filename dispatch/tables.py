@@ -14,21 +14,23 @@ from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.cell_range import CellRange
 
 from ganzhou_projects.xlsx import (
     BORDER,
     DATA_ALIGNMENT,
+    FORMULA_TRIGGERS,
     MONEY_FORMAT,
     NUMBER_ALIGNMENT,
-    is_formula_like,
-    safe_cell_value,
     set_column_widths,
     write_cell,
     write_title_row,
@@ -36,7 +38,7 @@ from ganzhou_projects.xlsx import (
     write_unit_row,
 )
 from projects.excel import export_planning_table
-from projects.models import RESERVE_STAGES, ListEntry, ListKind, Project, Stage, Unit
+from projects.models import RESERVE_STAGES, ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Sector, Stage, Unit
 
 from .layout import (
     DISTRICT,
@@ -49,12 +51,13 @@ from .layout import (
     file_part,
     unit_left_text,
 )
-from .models import MonthlyReport, ProcedureStatus, ReportingPeriod
+from .models import MonthlyReport, ProcedureStatus, ReportingPeriod, ReportStatus
 from .selectors import Figures, expected_projects, figures_for, in_period
 
 Progress = Callable[[int, str], None]
 
 NOT_SENT = "未报送"
+MAX_TEXT = 32767  # characters in a cell (Excel's limit, which openpyxl cuts text to)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -220,31 +223,163 @@ def table_rows(
             progress(done, len(projects))
 
 
-def _sent(report: MonthlyReport | None) -> bool:
-    return report is not None and report.first_submitted_at is not None
+# What the official tables read of each project and of its report of the month: plain values, not model
+# instances (a province-wide table has tens of thousands of rows).
+TABLE_PROJECT_FIELDS = (
+    "id",
+    "name",
+    "sector",
+    "stage",
+    "content_scale",
+    "start_year",
+    "end_year",
+    "location",
+    "total_investment",
+    "opening_cumulative_investment",
+    "commissioner",
+    "owner_name",
+    "owner_contact",
+    "owner_phone",
+)
+TABLE_REPORT_FIELDS = (
+    "project_id",
+    "investment_this_month",
+    "first_submitted_at",
+    "progress_text",
+    "progress_percent",
+    "actual_start_date",
+    "proc_land",
+    "proc_approval",
+    "proc_land_planning",
+    "proc_construction_planning",
+    "proc_eia",
+)
 
 
-def _procedure(report: MonthlyReport | None, name: str) -> str:
-    return choice_label(ProcedureStatus, getattr(report, name)) if report else ""
+@dataclass
+class _Row:
+    """One project of an official table: its values, its report of the month (None when not opened) and the
+    derived figures (`figures_for`'s: earlier months once sent, this month as typed)."""
+
+    project: dict
+    report: dict | None
+    this_month: Decimal
+    cumulative: Decimal
+    year_to_date: Decimal
+    annual_target: Decimal | None
 
 
-def _planning_procedures(report: MonthlyReport | None) -> str:
+def _table_data(
+    period: ReportingPeriod, projects: QuerySet[Project], progress: Callable[[int, int], None] | None
+) -> Iterator[_Row]:
+    """The table's projects in order with their reports and figures, in four queries whatever their number
+    (the reports, sums and plans are read for the projects' query as a subquery, not a list of ids)."""
+    rows = list(
+        projects.values(
+            *TABLE_PROJECT_FIELDS, unit_name=F("responsible_unit__name"), unit_head=F("responsible_unit__head_name")
+        )
+    )
+    ids = projects.order_by().values("pk")
+    # A saved period's reports by its id (the (period, project) index); an unsaved one has none.
+    of_period = Q(period_id=period.pk) if period.pk else in_period(period)
+    reports = {
+        r["project_id"]: r
+        for r in MonthlyReport.objects.filter(of_period, project_id__in=ids).order_by().values(*TABLE_REPORT_FIELDS)
+    }
+    earlier = (
+        MonthlyReport.objects.filter(project_id__in=ids)
+        .exclude(status=ReportStatus.DRAFT)
+        .filter(Q(period__year__lt=period.year) | Q(period__year=period.year, period__month__lt=period.month))
+        .order_by()
+        .values("project_id")
+        .annotate(
+            before=Coalesce(Sum("investment_this_month"), Value(ZERO), output_field=DecimalField()),
+            ytd_before=Coalesce(
+                Sum(Case(When(period__year=period.year, then=F("investment_this_month")), default=Value(ZERO))),
+                Value(ZERO),
+                output_field=DecimalField(),
+            ),
+        )
+        .values_list("project_id", "before", "ytd_before")
+    )
+    sums = {pk: (before, ytd_before) for pk, before, ytd_before in earlier}
+    targets = dict(
+        ProjectYearPlan.objects.filter(project_id__in=ids, year=period.year)
+        .order_by()
+        .values_list("project_id", "annual_target")
+    )
+    nothing = (ZERO, ZERO)
+    total = len(rows)
+    for done, project in enumerate(rows, start=1):
+        pk = project["id"]
+        report = reports.get(pk)
+        this_month = (report["investment_this_month"] if report else None) or ZERO
+        before, ytd_before = sums.get(pk, nothing)
+        yield _Row(
+            project,
+            report,
+            this_month,
+            project["opening_cumulative_investment"] + before + this_month,
+            ytd_before + this_month,
+            targets.get(pk),
+        )
+        if progress and (done % CHUNK == 0 or done == total):
+            progress(done, total)
+
+
+def _sent(report: dict | None) -> bool:
+    return report is not None and report["first_submitted_at"] is not None
+
+
+def _procedure(report: dict | None, name: str) -> str:
+    return choice_label(ProcedureStatus, report[name]) if report else ""
+
+
+def _planning_procedures(report: dict | None) -> str:
     parts = [
         f"{label}：{_procedure(report, name)}"
         for name, label in (("proc_land_planning", "用地规划"), ("proc_construction_planning", "建设规划"))
-        if report and getattr(report, name)
+        if report and report[name]
     ]
     return "；".join(parts)
 
 
-def _progress(report: MonthlyReport | None) -> str:
+def _progress(report: dict | None) -> str:
     if report is None:
         return ""
-    text = report.progress_text.strip()
-    if report.progress_percent is not None:
-        percent = f"形象进度{_percent_text(report.progress_percent)}"
+    text = report["progress_text"].strip()
+    if report["progress_percent"] is not None:
+        percent = f"形象进度{_percent_text(report['progress_percent'])}"
         text = f"{text}（{percent}）" if text else percent
     return text
+
+
+def _years(project: dict) -> str:
+    """`Project.years_display`."""
+    if project["start_year"] == project["end_year"]:
+        return str(project["start_year"])
+    return f"{project['start_year']}-{project['end_year']}"
+
+
+def _owner_contact(project: dict) -> str:
+    """`Project.owner_contact_display`."""
+    return " ".join(part for part in (project["owner_contact"], project["owner_phone"]) if part)
+
+
+class _CellSheet(WriteOnlyWorksheet):
+    """A write-only sheet whose rows are lists of prepared cells (`_RowWriter`'s), written as they are.
+
+    openpyxl's own `append` first tries each cell as a value (an exception per cell) and replaces every
+    styled cell by a new one afterwards; for a table of hundreds of thousands of styled cells that is most
+    of the cost beyond writing the XML. Anything that is not a cell is wrapped in one, as `append` would.
+    """
+
+    def _values_to_row(self, values, row_idx):
+        for col_idx, value in enumerate(values, 1):
+            cell = value if isinstance(value, Cell) else WriteOnlyCell(self, value)
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
 
 
 def _start_table(title: str, columns, widths, period: ReportingPeriod, unit: Unit | None):
@@ -259,7 +394,8 @@ def _start_table(title: str, columns, widths, period: ReportingPeriod, unit: Uni
     write_unit_row(scratch, ncols, row=UNIT_ROW, left_text=unit_left_text(period, unit))
     write_two_row_header(scratch, columns, row=HEADER_ROW)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet()
+    ws = _CellSheet(parent=wb, title="Sheet")
+    wb._add_sheet(ws)
     set_column_widths(ws, widths)
     for row in range(TITLE_ROW, FIRST_DATA_ROW):
         if scratch.row_dimensions[row].height:
@@ -285,6 +421,28 @@ def _copied(ws, source) -> WriteOnlyCell:
     return cell
 
 
+class _TableCell(Cell):
+    """A cell reused from row to row in one column of a table: styled once, and its style's id looked up in
+    the workbook once (when first written) rather than for each of the column's cells."""
+
+    __slots__ = ("_style_id",)
+
+    def __init__(self, worksheet):
+        super().__init__(worksheet)
+        self._style_id = None
+
+    @property
+    def style_id(self):
+        if self._style_id is None:
+            self._style_id = Cell.style_id.fget(self)
+        return self._style_id
+
+    def put(self, value, data_type: str) -> None:
+        """Hold `value`, already of the cell's type, as the value setter stores it."""
+        self._value = value
+        self.data_type = data_type
+
+
 class _RowWriter:
     """Data rows as the shared `write_cell`/`write_text_cell` write them (amounts to the cent, text always text,
     formula-like text quoted), for a write-only sheet.
@@ -296,42 +454,46 @@ class _RowWriter:
 
     TEXT, MONEY, NUMBER, QUOTED = range(4)
 
-    def __init__(self, ws):
-        self.ws = ws
-        self.styles = {
+    def __init__(self, ws, ncols: int):
+        styles = {
             self.TEXT: {"alignment": DATA_ALIGNMENT},
             self.MONEY: {"alignment": NUMBER_ALIGNMENT, "number_format": MONEY_FORMAT},
             self.NUMBER: {"alignment": NUMBER_ALIGNMENT},
             self.QUOTED: {"alignment": DATA_ALIGNMENT, "quotePrefix": True},
         }
-        self.cells: dict[tuple[int, int], WriteOnlyCell] = {}
+        self.cells: dict[int, list[_TableCell]] = {}
+        for kind, style in styles.items():
+            self.cells[kind] = []
+            for _col in range(ncols):
+                cell = _TableCell(ws)
+                cell.border = BORDER
+                for name, attr in style.items():
+                    setattr(cell, name, attr)
+                self.cells[kind].append(cell)
 
-    def _cell(self, col: int, kind: int, value) -> WriteOnlyCell:
-        cell = self.cells.get((col, kind))
-        if cell is None:
-            cell = WriteOnlyCell(self.ws)
-            cell.border = BORDER
-            for name, attr in self.styles[kind].items():
-                setattr(cell, name, attr)
-            self.cells[col, kind] = cell
-        cell.value = value
-        return cell
-
-    def row(self, values: list) -> list[WriteOnlyCell]:
+    def row(self, values: list) -> list[_TableCell]:
+        """The row's cells. A value is put as openpyxl's setter would put it, for the three kinds a table holds
+        (amounts and serial numbers are numbers, everything else text), without its type inference per cell."""
+        text, money, number, quoted = (self.cells[k] for k in (self.TEXT, self.MONEY, self.NUMBER, self.QUOTED))
         cells = []
+        append = cells.append
         for col, value in enumerate(values):
-            if isinstance(value, Decimal):
-                cells.append(self._cell(col, self.MONEY, value))
+            if value is None:
+                cell = text[col]
+                cell.put(None, "n")
+            elif isinstance(value, Decimal):
+                cell = money[col]
+                cell.put(value, "n")
             elif isinstance(value, int):
-                cells.append(self._cell(col, self.NUMBER, value))
-            elif value is None:
-                cells.append(self._cell(col, self.TEXT, None))
+                cell = number[col]
+                cell.put(value, "n")
             else:
-                # Years, phone numbers and names are text even when they look like numbers.
-                text = safe_cell_value(str(value))
-                cell = self._cell(col, self.QUOTED if is_formula_like(text) else self.TEXT, text)
-                cell.data_type = "s"
-                cells.append(cell)
+                # Years, phone numbers and names are text even when they look like numbers; what XML cannot
+                # hold is dropped and the text cut at Excel's limit (as `safe_cell_value` and openpyxl do).
+                value = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_TEXT]
+                cell = quoted[col] if value.startswith(FORMULA_TRIGGERS) else text[col]
+                cell.put(value, "s")
+            append(cell)
         return cells
 
 
@@ -351,15 +513,14 @@ def _official_table(
     period: ReportingPeriod,
     unit: Unit | None,
     progress: Callable[[int, int], None] | None,
-    values: Callable[[int, _TableRow], list],
+    values: Callable[[int, _Row], list],
 ) -> bytes:
     """A table of the projects in `stages`, one row each of `values(serial, row)`, labels in Chinese."""
     wb, ws, ncols = _start_table(table_title(key, period.year), columns, widths, period, unit)
-    projects = list(table_projects(period, stages, unit))
     row = FIRST_DATA_ROW - 1
-    writer = _RowWriter(ws)
+    writer = _RowWriter(ws, ncols)
     with translation.override("zh-hans"):
-        for serial, item in enumerate(table_rows(period, projects, progress), start=1):
+        for serial, item in enumerate(_table_data(period, table_projects(period, stages, unit), progress), start=1):
             row = FIRST_DATA_ROW + serial - 1
             ws.append(writer.row(values(serial, item)))
     return _finish(wb, ws, row, ncols)
@@ -376,29 +537,29 @@ def new_starts_table(
     date and "未报送" when the project has not been submitted this month.
     """
 
-    def values(serial: int, item: _TableRow) -> list:
+    def values(serial: int, item: _Row) -> list:
         project, report = item.project, item.report
-        notes = [project.get_stage_display()]
-        if report and report.actual_start_date:
-            notes.append(f"实际开工日期：{report.actual_start_date:%Y-%m-%d}")
+        notes = [choice_label(Stage, project["stage"])]
+        if report and report["actual_start_date"]:
+            notes.append(f"实际开工日期：{report['actual_start_date']:%Y-%m-%d}")
         if not _sent(report):
             notes.append(NOT_SENT)
         return [
             serial,
-            project.name,
-            project.get_sector_display(),
-            project.owner_name,
-            project.content_scale,
-            project.location,
-            amount(project.total_investment),
-            project.years_display,
-            amount(item.figures.annual_target),
+            project["name"],
+            choice_label(Sector, project["sector"]),
+            project["owner_name"],
+            project["content_scale"],
+            project["location"],
+            amount(project["total_investment"]),
+            _years(project),
+            amount(item.annual_target),
             _procedure(report, "proc_approval"),
             _procedure(report, "proc_eia"),
             _procedure(report, "proc_land"),
             _planning_procedures(report),
             _progress(report),
-            project.owner_contact_display,
+            _owner_contact(project),
             "；".join(notes),
         ]
 
@@ -417,34 +578,34 @@ def construction_table(
     a project not submitted this month has "（未报送）" after its 形象进度.
     """
 
-    def values(serial: int, item: _TableRow) -> list:
-        project, report, figures = item.project, item.report, item.figures
+    def values(serial: int, item: _Row) -> list:
+        project, report = item.project, item.report
         progress_text = _progress(report)
         if not _sent(report):
             progress_text = f"{progress_text}（{NOT_SENT}）" if progress_text else NOT_SENT
         return [
             serial,
-            project.name,
-            project.get_sector_display(),
-            project.content_scale,
-            project.years_display,
-            project.location,
-            amount(project.total_investment),
-            amount(report.investment_this_month if report else None),
-            amount(figures.cumulative),
-            amount(figures.year_to_date),
+            project["name"],
+            choice_label(Sector, project["sector"]),
+            project["content_scale"],
+            _years(project),
+            project["location"],
+            amount(project["total_investment"]),
+            amount(report["investment_this_month"] if report else None),
+            amount(item.cumulative),
+            amount(item.year_to_date),
             progress_text,
             _procedure(report, "proc_land"),
             _procedure(report, "proc_approval"),
             _procedure(report, "proc_land_planning"),
             _procedure(report, "proc_construction_planning"),
             _procedure(report, "proc_eia"),
-            amount(figures.annual_target),
-            project.commissioner,
-            project.responsible_unit.name,
-            project.responsible_unit.head_name,
-            project.owner_name,
-            project.owner_contact_display,
+            amount(item.annual_target),
+            project["commissioner"],
+            project["unit_name"],
+            project["unit_head"],
+            project["owner_name"],
+            _owner_contact(project),
         ]
 
     columns = construction_columns(period.year)

@@ -67,7 +67,7 @@ def warnings_monthly_run(as_of: datetime.date) -> int:
     return created
 
 
-@register_job("warnings_escalation", hour=8, minute=50, atomic=False)  # a transaction per warning
+@register_job("warnings_escalation", hour=8, minute=50, atomic=False)  # a transaction per chunk
 def warnings_escalation(as_of: datetime.date) -> int:
     """Escalate warnings unresolved one month after issue to the district government (seed 000 §1.2)."""
     from .services import warnings_escalate

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from dispatch.models import MonthlyReport, ReportingPeriod, ReportStatus, StartStatus, Timeliness
 from dispatch.selectors import expected_projects
@@ -326,7 +326,11 @@ def _run_chunk(run_pk, period, as_of, s, *, jobs, now, chunk_size) -> bool:
         if new:
             bulk_create_with_history(new, ProjectWarning, default_user=jobs)
         if changed:
-            bulk_update_with_history(changed, ProjectWarning, _CHANGED_FIELDS, default_user=jobs)
+            _update_rows(changed, _CHANGED_FIELDS)
+            # As bulk_update_with_history records them: one "~" row each, by system:jobs, no reason.
+            ProjectWarning.history.bulk_history_create(
+                changed, update=True, default_user=jobs, default_change_reason=None
+            )
         # The unit is told once the chunk is committed, as a warning issued by hand is (in one batch of notices).
         drafts = [_issued_notice(w) for w in new]
         transaction.on_commit(lambda: notify_many(drafts))
@@ -335,6 +339,25 @@ def _run_chunk(run_pk, period, as_of, s, *, jobs, now, chunk_size) -> bool:
         run.warnings_continued += len(changed)
         run.save(update_fields=["last_project_id", "warnings_created", "warnings_continued"])
     return True
+
+
+def _update_rows(warnings: list[ProjectWarning], fields: list[str]) -> None:
+    """Save `fields` of many warnings, each with its own values: one parameterised UPDATE sent for all the rows
+    at once (psycopg's executemany pipelines them) rather than Django's bulk_update, whose CASE per field
+    and row took most of the monthly run's time at province scale (its building, not the database)."""
+    meta = ProjectWarning._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    # Only the model's own table and column names, quoted, go into the text; every value is a parameter.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in columns), quote(meta.pk.column)
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(warning, f.attname), connection) for f in columns] + [warning.pk]
+        for warning in warnings
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _issued_notice(warning: ProjectWarning):
@@ -496,58 +519,98 @@ def escalation_due(warning: ProjectWarning) -> datetime.date:
     return timezone.localtime(warning.issued_at).date() + relativedelta(months=1)
 
 
-def warnings_escalate(*, as_of: datetime.date) -> list[ProjectWarning]:
+def escalation_cutoff(as_of: datetime.date) -> datetime.date:
+    """The last issue day whose warning is due for escalation on `as_of` (`escalation_due` ≤ `as_of`).
+
+    Adding a month is monotonic, so the due issue days are exactly those up to this one. It is `as_of`
+    a month back, moved on over the days a shorter month folds onto its end: on 28 February 2027 the
+    warnings of 29, 30 and 31 January are due too (each + 1 month is 28 February).
+    """
+    day = as_of - relativedelta(months=1)
+    while day + datetime.timedelta(days=1) + relativedelta(months=1) <= as_of:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+# Warnings per transaction of the escalation run: each chunk is claimed, recorded and notified on its own.
+ESCALATION_CHUNK_SIZE = 500
+
+
+def warnings_escalate(*, as_of: datetime.date, chunk_size: int = ESCALATION_CHUNK_SIZE) -> list[ProjectWarning]:
     """Escalate every warning still unresolved one month after issue to the district government, once
     (seed 000 §1.2: 预警后1个月仍未解决的问题，报请区政府督促落实).
 
     Marked, listed for district supervision (提请区政府督办), and the unit and the leaders are notified.
-    Each warning is claimed by locking its row with the condition re-checked under the lock (open,
-    not yet escalated), so a resolution that lands first is never undone and two runs escalate once;
-    only the run that claimed it notifies. The stamp is the run's day, not the wall clock: the start
-    of `as_of` in Asia/Shanghai, the instant the monthly run also judges "by then" against. The
-    history names system:jobs.
+    The due warnings are chosen in SQL (issued before the day after `escalation_cutoff`, in
+    Asia/Shanghai) and taken in id order, `chunk_size` at a time, one transaction per chunk, in a
+    constant number of queries per chunk: the chunk's rows are locked with the condition re-checked
+    under the lock (open, not yet escalated; PostgreSQL waits for a resolution in progress and re-reads
+    the row it then sees), so a resolution that lands first is never undone and two runs escalate once;
+    only the run that claimed a warning records its history row and notifies, in the same transaction.
+    The stamp is the run's day, not the wall clock: the start of `as_of` in Asia/Shanghai, the instant
+    the monthly run also judges "by then" against. The history names system:jobs.
     """
-    from notifications.services import notify, unit_addresses, unit_users
+    from notifications.services import notify_many
 
-    escalated = []
     open_unescalated = ProjectWarning.objects.filter(escalated_at__isnull=True).exclude(
         status=ProjectWarning.Status.RESOLVED
     )
-    candidates = open_unescalated.select_related("project", "project__responsible_unit", "project__leader")
+    issued_before = timezone.make_aware(
+        datetime.datetime.combine(escalation_cutoff(as_of) + datetime.timedelta(days=1), datetime.time.min)
+    )
+    due = open_unescalated.filter(issued_at__lt=issued_before)
     stamp = timezone.make_aware(datetime.datetime.combine(as_of, datetime.time.min))
     jobs = system_actor("jobs")
     leaders = list(access.leaders())
-    for candidate in candidates:
-        if escalation_due(candidate) > as_of:
-            continue
+    reason = _("Unresolved one month after the warning: escalated to the district government.")
+    escalated: list[ProjectWarning] = []
+    last_pk = 0
+    while True:
+        chunk = list(due.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:chunk_size])
+        if not chunk:
+            break
+        last_pk = chunk[-1]
         with transaction.atomic():
-            # Waits for a resolution in progress; PostgreSQL re-checks the condition on the row it then sees.
-            warning = open_unescalated.select_for_update(of=("self",)).filter(pk=candidate.pk).first()
-            if warning is None:
+            claimed = [
+                warning
+                for warning in due.select_for_update(of=("self",))
+                .filter(pk__in=chunk)
+                .select_related("project", "project__responsible_unit", "project__leader")
+                .order_by("pk")
+                if escalation_due(warning) <= as_of
+            ]
+            if not claimed:
                 continue
-            warning.project = candidate.project
-            warning.escalated_at = stamp
-            save_with_history(
-                warning, jobs, reason=_("Unresolved one month after the warning: escalated to the district government.")
+            ProjectWarning.objects.filter(pk__in=[w.pk for w in claimed]).update(escalated_at=stamp)
+            for warning in claimed:
+                warning.escalated_at = stamp
+            ProjectWarning.history.bulk_history_create(
+                claimed, update=True, default_user=jobs, default_change_reason=str(reason)
             )
-            unit = warning.project.responsible_unit
-            users = [*unit_users(unit), *leaders]
-            if warning.project.leader:
-                users.append(warning.project.leader)
-            notify(
-                kind="warning_escalated",
-                object_key=f"warning:{warning.pk}",
-                period_key=escalation_due(warning).isoformat(),
-                title=f"【提请区政府督办】{warning.project.name}（{warning.get_colour_display()}预警逾期未解决）",
-                body=(
-                    f"{warning.project.name}于{timezone.localtime(warning.issued_at):%Y年%m月%d日}发出"
-                    f"{warning.get_colour_display()}预警，1个月后仍未解决，已报请区政府督促落实。\n"
-                    + "\n".join(f"· {r['text']}" for r in warning.reasons)
-                ),
-                users=users,
-                emails=[*unit_addresses(unit), *[u.email for u in users if u.email and u.unit_id != unit.pk]],
-                unit=unit,
-                link=f"/warnings/{warning.pk}/",
-            )
-        escalated.append(warning)
+            notify_many([_escalation_notice(warning, leaders) for warning in claimed])
+        escalated += claimed
     return escalated
+
+
+def _escalation_notice(warning: ProjectWarning, leaders: list):
+    from notifications.services import NoticeDraft, unit_addresses
+
+    project = warning.project
+    unit = project.responsible_unit
+    users = [*leaders, *([project.leader] if project.leader else [])]
+    return NoticeDraft(
+        kind="warning_escalated",
+        object_key=f"warning:{warning.pk}",
+        period_key=escalation_due(warning).isoformat(),
+        title=f"【提请区政府督办】{project.name}（{warning.get_colour_display()}预警逾期未解决）",
+        body=(
+            f"{project.name}于{timezone.localtime(warning.issued_at):%Y年%m月%d日}发出"
+            f"{warning.get_colour_display()}预警，1个月后仍未解决，已报请区政府督促落实。\n"
+            + "\n".join(f"· {r['text']}" for r in warning.reasons)
+        ),
+        users=users,  # and the unit's active users (unit_users)
+        emails=[*unit_addresses(unit), *[u.email for u in users if u.email and u.unit_id != unit.pk]],
+        unit=unit,
+        unit_users=True,
+        link=f"/warnings/{warning.pk}/",
+    )

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import JobRun
@@ -123,42 +123,69 @@ def register_deadline_source(name: str, label: str):
     return decorator
 
 
-@register_job("item_deadline_reminders", hour=9, minute=10)
-def item_deadline_reminders(as_of: datetime.date) -> int:
-    """Remind responsible units of decisions and problems whose deadlines approach (3 working days) or have passed."""
+# Reminders per transaction of item_deadline_reminders: each batch of notices is recorded and committed on its own.
+REMINDER_CHUNK_SIZE = 500
+
+
+def _reminder(name: str, label: str, item: DeadlineItem, as_of: datetime.date, calendar):
+    """The notice an item deserves on `as_of` (due within 3 working days, or overdue), or None."""
+    from .services import NoticeDraft, unit_addresses
+
+    if item.deadline < as_of:
+        kind, title = f"{name}_overdue", f"【已逾期】{label}：{item.title}"
+        body = f"{item.unit}：{label}“{item.title}”的办理期限{item.deadline:%Y年%m月%d日}已过，请尽快办结并报告。"
+    elif (
+        calendar.is_working_day(as_of) and calendar.working_days_between(as_of, item.deadline) <= DUE_SOON_WORKING_DAYS
+    ):
+        kind, title = f"{name}_due_soon", f"【即将到期】{label}：{item.title}"
+        body = f"{item.unit}：{label}“{item.title}”的办理期限为{item.deadline:%Y年%m月%d日}，请按时办结。"
+    else:
+        return None
+    return NoticeDraft(
+        kind=kind,
+        object_key=item.key,
+        period_key=item.deadline.isoformat(),
+        title=title,
+        body=body,
+        emails=unit_addresses(item.unit),
+        unit=item.unit,
+        unit_users=True,
+        link=item.link,
+    )
+
+
+@register_job("item_deadline_reminders", hour=9, minute=10, atomic=False)  # a transaction per batch of notices
+def item_deadline_reminders(as_of: datetime.date, *, chunk_size: int = REMINDER_CHUNK_SIZE) -> int:
+    """Remind responsible units of decisions and problems whose deadlines approach (3 working days) or have passed.
+
+    Each notice is recorded once under its key (`notify`'s rule): the reminders are written `chunk_size` at a
+    time with `notify_many`, each batch in its own transaction and in a constant number of queries. A batch
+    that meets a key another run recorded meanwhile is rolled back and recorded one notice at a time instead,
+    each skipped when its key is taken, so two runs at once still send each reminder once.
+    """
     from .calendar import WorkCalendar
-    from .services import notify, unit_addresses, unit_users
+    from .services import notify, notify_many, unit_users
 
     load_jobs()
     calendar = WorkCalendar()
+    drafts = [
+        draft
+        for name, (label, source) in DEADLINE_SOURCES.items()
+        for item in source(as_of)
+        if (draft := _reminder(name, label, item, as_of, calendar)) is not None
+    ]
     created = 0
-    for name, (label, source) in DEADLINE_SOURCES.items():
-        for item in source(as_of):
-            if item.deadline < as_of:
-                kind, title = f"{name}_overdue", f"【已逾期】{label}：{item.title}"
-                body = (
-                    f"{item.unit}：{label}“{item.title}”的办理期限{item.deadline:%Y年%m月%d日}已过，请尽快办结并报告。"
-                )
-            elif (
-                calendar.is_working_day(as_of)
-                and calendar.working_days_between(as_of, item.deadline) <= DUE_SOON_WORKING_DAYS
-            ):
-                kind, title = f"{name}_due_soon", f"【即将到期】{label}：{item.title}"
-                body = f"{item.unit}：{label}“{item.title}”的办理期限为{item.deadline:%Y年%m月%d日}，请按时办结。"
-            else:
-                continue
-            notice = notify(
-                kind=kind,
-                object_key=item.key,
-                period_key=item.deadline.isoformat(),
-                title=title,
-                body=body,
-                users=unit_users(item.unit),
-                emails=unit_addresses(item.unit),
-                unit=item.unit,
-                link=item.link,
-            )
-            created += notice is not None
+    for start in range(0, len(drafts), chunk_size):
+        batch = drafts[start : start + chunk_size]
+        try:
+            created += len(notify_many(batch))
+        except IntegrityError:
+            for d in batch:
+                notice = notify(
+                    kind=d.kind, object_key=d.object_key, period_key=d.period_key, title=d.title, body=d.body,
+                    users=unit_users(d.unit), emails=d.emails, unit=d.unit, link=d.link,
+                )  # fmt: skip
+                created += notice is not None
     return created
 
 

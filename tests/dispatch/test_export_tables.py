@@ -180,6 +180,62 @@ def test_construction_table_layout_and_derived_figures(month, town_a, project_b)
         assert ws[coordinate].data_type == "n" and ws[coordinate].number_format == "#,##0.00"
 
 
+def test_construction_table_format_reads_back(month, town_a, project_b, drc):
+    """The official format as a spreadsheet program sees it: widths, merged header, frozen panes, print titles,
+    the filter, a border on every data cell (empty ones too), amounts as numbers to #,##0.00 aligned right,
+    text wrapped, formula-like text quoted, characters XML cannot hold dropped, text cut at Excel's limit."""
+    project_b.name = "=HYPERLINK(1)"
+    project_b.owner_name = "甲\x01乙"
+    project_b.content_scale = "长" * 40000
+    project_b.stage = Stage.UNDER_CONSTRUCTION
+    project_b.save()
+    project_b.responsible_unit = town_a
+    project_b.save()
+    put_on_annual_list(project_b, drc)
+
+    ws = sheet(tables.construction_table(period(), town_a))
+
+    widths = {col: ws.column_dimensions[col].width for col in "ABCDKV"}
+    assert widths == {"A": 6, "B": 28, "C": 12, "D": 34, "K": 30, "V": 22}
+    assert ws.freeze_panes == "C5"
+    assert ws.print_title_rows == "$3:$4"
+    assert ws.auto_filter.ref == "A4:V6"
+    assert ws["A3"].font.bold and ws["A3"].border.left.style == "thin"
+    rows = {ws.cell(row=r, column=2).value: r for r in (5, 6)}
+    quoted, plain = rows["=HYPERLINK(1)"], rows[month["construction"].name]
+    for r in (quoted, plain):
+        for col in range(1, 23):
+            cell = ws.cell(row=r, column=col)
+            assert (
+                cell.border.left.style,
+                cell.border.right.style,
+                cell.border.top.style,
+                cell.border.bottom.style,
+            ) == (
+                "thin",
+                "thin",
+                "thin",
+                "thin",
+            ), cell.coordinate
+    for col in "GHIJQ":
+        cell = ws[f"{col}{plain}"]
+        assert (cell.data_type, cell.number_format, cell.alignment.horizontal) == ("n", "#,##0.00", "right")
+    assert ws[f"A{plain}"].data_type == "n" and ws[f"A{plain}"].number_format == "General"
+    text = ws[f"B{plain}"]
+    assert (text.data_type, text.alignment.wrap_text, text.alignment.vertical, text.quotePrefix) == (
+        "s",
+        True,
+        "center",
+        False,
+    )
+    formula = ws[f"B{quoted}"]
+    assert (formula.value, formula.data_type, formula.quotePrefix) == ("=HYPERLINK(1)", "s", True)
+    assert ws[f"U{quoted}"].value == "甲乙"
+    assert ws[f"D{quoted}"].value == "长" * 32767
+    empty = ws[f"H{quoted}"]  # nothing typed this month: an empty bordered text cell
+    assert empty.value is None and empty.border.left.style == "thin" and empty.number_format == "General"
+
+
 def test_new_starts_table_layout_and_procedures(month, town_a):
     ws = sheet(tables.new_starts_table(period(), town_a))
 

@@ -135,3 +135,29 @@ def test_the_scheduled_job_commits_chunk_by_chunk(district, monkeypatch):
     assert len(depths) >= 3  # five projects, two a chunk
     assert WarningRun.objects.get(year=2026, month=11).finished_at is not None
     assert not load_jobs()["warnings_escalation"].atomic
+
+
+def test_a_continued_warning_is_saved_whole_and_its_history_row_matches(db, district, drc):
+    """The continued warnings are written by one UPDATE per row sent together: every changed field lands
+    (the reasons as JSON, the reopened status and cleared resolution of this month's resolved warning), and
+    the history row written beside it holds the same values, by system:jobs."""
+    projects = district(4)  # the 2nd and 4th have an open October warning
+    reopened = services.warning_issue(
+        project=projects[0], colour=Colour.BLUE, reason="现场检查发现问题", acting_user=drc,
+        now=datetime.datetime(2026, 11, 10, 10, tzinfo=SHANGHAI),
+    )  # fmt: skip
+    services.warning_resolve(warning=reopened, resolution="已整改", acting_user=drc)
+    run = services.warnings_run(period=period(), as_of=AS_OF)
+    assert run.warnings_continued == 3  # two October warnings and November's resolved one, reopened
+
+    continued = ProjectWarning.objects.filter(project__in=[projects[0], projects[1], projects[3]])
+    attnames = [ProjectWarning._meta.get_field(name).attname for name in services._CHANGED_FIELDS]
+    for warning in continued:
+        record = warning.history.order_by("history_id").last()
+        assert (record.history_type, record.history_user.username) == ("~", "system:jobs")
+        assert [getattr(record, name) for name in attnames] == [getattr(warning, name) for name in attnames]
+        assert (warning.last_year, warning.last_month) == (2026, 11)
+        assert any(r["month"] == "11月" and r["rule"] == "report_missing" for r in warning.reasons)
+    reopened.refresh_from_db()
+    assert (reopened.status, reopened.resolved_at, reopened.resolved_by) == (ProjectWarning.Status.ISSUED, None, None)
+    assert reopened.reasons[0]["text"] == "现场检查发现问题"
