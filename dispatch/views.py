@@ -191,10 +191,12 @@ def fill_month(request, year, month):
     params.warn_if_invalid(request)
     every = selectors.unit_month_projects(period=period, unit=unit, user=request.user)
     shown = selectors.unit_month_projects(period=period, unit=unit, user=request.user, show=show, search=search)
-    page = NarrowPaginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.unit_month_counts(period=period, projects=every)
+    # Without a search the filter's own count is the page's: one report per project and month.
+    count = None if search else counts[show]
+    page = NarrowPaginator(shown, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     reports = selectors.reports_of_projects(period, list(page.object_list))
     figures = selectors.figures_for(period, reports)
-    counts = selectors.unit_month_counts(period=period, projects=every)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
