@@ -65,12 +65,7 @@ def project_list(request):
     projects = list(page.object_list)
     targets = selectors.annual_targets(projects, year)
     lists = selectors.active_lists_by_project(projects)
-    # The labels once per page: get_FOO_display() rebuilds the field's whole choices dict at every call.
-    sectors, stages = dict(Sector.choices), dict(Stage.choices)
-    rows = [
-        (p, targets.get(p.pk), lists.get(p.pk, []), sectors.get(p.sector, p.sector), stages.get(p.stage, p.stage))
-        for p in projects
-    ]
+    rows = [(p, targets.get(p.pk), lists.get(p.pk, [])) for p in projects]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
