@@ -5,6 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -314,7 +315,8 @@ def card_save(request, year, month, project_pk):
 
 def _submit_check(period, unit, user, today):
     """The unit's month as the submit confirmation sees it: the editable saved reports that are complete,
-    and the projects still incomplete with why (a project never saved: not filled in yet)."""
+    and the projects still incomplete with why (a project never saved: not filled in yet), and the saved
+    reports' figures."""
     projects = selectors.unit_month_projects(period=period, unit=unit, user=user)
     reports = selectors.editable_saved_reports(period, projects)
     prefetch_related_objects(reports, "problems")
@@ -329,7 +331,7 @@ def _submit_check(period, unit, user, today):
     unsaved = projects.exclude(pk__in=MonthlyReport.objects.filter(selectors.in_period(period)).values("project_id"))
     incomplete += [(project, [_("Not filled in yet")]) for project in unsaved]
     incomplete.sort(key=lambda item: (item[0].name, item[0].pk))
-    return complete, incomplete
+    return complete, incomplete, figures
 
 
 @login_required
@@ -341,15 +343,20 @@ def submit_month(request, year, month):
     unit = _fill_unit(request)
     _may_fill(request, unit)
     now = timezone.now()
-    complete, incomplete = _submit_check(period, unit, request.user, timezone.localtime(now).date())
+    complete, incomplete, figures = _submit_check(period, unit, request.user, timezone.localtime(now).date())
     if request.method == "POST":
         submitted, refused = 0, []
-        for report in complete:
-            try:
-                services.report_submit(report=report, acting_user=request.user, now=now)
-                submitted += 1
-            except ValidationError as error:  # changed meanwhile, e.g. submitted from another page
-                refused.append(f"{report.project.name}：{'；'.join(error.messages)}")
+        # One transaction for the month (each report's own is a savepoint in it): a unit sends hundreds of
+        # reports at once, and a commit each made that one request last a minute at province scale.
+        with transaction.atomic():
+            for report in complete:
+                try:
+                    services.report_submit(
+                        report=report, acting_user=request.user, now=now, figures=figures[report.project_id]
+                    )
+                    submitted += 1
+                except ValidationError as error:  # changed meanwhile, e.g. submitted from another page
+                    refused.append(f"{report.project.name}：{'；'.join(error.messages)}")
         if submitted:
             messages.success(request, _("%(count)s report(s) submitted.") % {"count": submitted})
         elif not refused:
