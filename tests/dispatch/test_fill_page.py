@@ -147,6 +147,9 @@ class TestList:
             return {p.name for p in (unfilled, draft, troubled, sent) if p.name in body}
 
         assert names() == {unfilled.name, draft.name, troubled.name, sent.name}
+        for key, _label, count in client.get(month_url()).context["filters"]:
+            shown = client.get(month_url(show=key))  # the page's count is its filter badge's, read once
+            assert shown.context["page"].paginator.count == count == len(shown.context["rows"]), key
         assert names(show="unfilled") == {unfilled.name}
         assert names(show="draft") == {draft.name, troubled.name}
         assert names(show="problems") == {troubled.name}
