@@ -120,10 +120,10 @@ def project_totals(qs: QuerySet[Project], year: int | None) -> dict:
     totals = qs.order_by().aggregate(count=Count("id"), total_investment=Sum("total_investment"))
     totals["total_investment"] = totals["total_investment"] or ZERO
     if year:
-        target = ProjectYearPlan.objects.filter(project__in=qs.order_by().values("pk"), year=year).aggregate(
-            s=Sum("annual_target")
-        )["s"]
-        totals["annual_target"] = target or ZERO
+        plans = ProjectYearPlan.objects.filter(year=year)
+        if qs.query.has_filters():  # the whole inventory (DRC's unfiltered list) needs no semi-join over it
+            plans = plans.filter(project__in=qs.order_by().values("pk"))
+        totals["annual_target"] = plans.aggregate(s=Sum("annual_target"))["s"] or ZERO
     return totals
 
 
