@@ -40,4 +40,4 @@ ENV DEBUG=0 \
     XDG_CACHE_HOME=/tmp/cache
 
 EXPOSE 8000
-CMD ["gunicorn", "ganzhou_projects.wsgi:application", "-b", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "ganzhou_projects.wsgi:application", "-c", "deploy/gunicorn.conf.py"]

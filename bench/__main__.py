@@ -13,6 +13,7 @@ import argparse
 import datetime
 import os
 import platform
+import runpy
 import secrets
 import subprocess
 import sys
@@ -21,6 +22,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ganzhou_bench"
+
+
+def production_gunicorn() -> dict:
+    """deploy/gunicorn.conf.py, what production runs: the bench serves with the same workers and threads."""
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
 
 
 def parse(argv):
@@ -33,8 +39,11 @@ def parse(argv):
     parser.add_argument("--area", action="append", help="only these bench/cases/<area>.py modules (repeatable)")
     parser.add_argument("--only", action="append", help="only cases whose name contains this (repeatable)")
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page (after warm-up)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    gunicorn = production_gunicorn()
+    parser.add_argument("--workers", type=int, default=gunicorn["workers"], help="gunicorn workers (production's)")
+    parser.add_argument(
+        "--threads", type=int, default=gunicorn["threads"], help="gunicorn threads per worker (production's)"
+    )
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--load-users", type=int, default=50)

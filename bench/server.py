@@ -20,7 +20,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 1, log_path: Path):
+    def __init__(self, env: dict[str, str], *, workers: int, threads: int, log_path: Path):
         self.env, self.workers, self.threads, self.log_path = env, workers, threads, log_path
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -31,6 +31,7 @@ class Server:
         command = [
             str(gunicorn),
             "ganzhou_projects.wsgi:application",
+            "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),  # production's, with the bench's port
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers),
             "--threads", str(self.threads),

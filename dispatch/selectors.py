@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ganzhou_projects.history import HistoryEvent, history_events
+from projects import access
 from projects.access import projects_for_user
 from projects.models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
 
@@ -70,7 +71,7 @@ def expected_projects(period: ReportingPeriod) -> QuerySet[Project]:
 
 def reports_for_user(user) -> QuerySet[MonthlyReport]:
     """Reports of the projects the user may see (the project's permissions decide)."""
-    return MonthlyReport.objects.filter(project__in=projects_for_user(user).values("pk"))
+    return MonthlyReport.objects.filter(access.visible_projects_q(user))
 
 
 def get_report_for_user(user, pk, perm: str = "view") -> MonthlyReport:

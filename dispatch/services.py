@@ -356,16 +356,19 @@ def _notify_unit_of_return(report: MonthlyReport, record: ReviewAction) -> None:
     )
 
 
-def report_submit(*, report: MonthlyReport, acting_user, now: datetime.datetime | None = None) -> MonthlyReport:
+def report_submit(
+    *, report: MonthlyReport, acting_user, now: datetime.datetime | None = None, figures=None
+) -> MonthlyReport:
     """Send a report to DRC, as typed (a report not saved yet is created). Timeliness is decided by the first
     submission against the period's deadline.
 
     Inside the transaction, the apps registered in `dispatch.submit_handlers` take over what
-    the report raised (today: the problem ledger, registered by early_warnings).
+    the report raised (today: the problem ledger, registered by early_warnings). `figures`: as for
+    `report_check_complete`, when the caller read them for many reports at once.
     """
     now = now or timezone.now()
     _require_editable(report)
-    errors = report_check_complete(report, timezone.localtime(now).date())
+    errors = report_check_complete(report, timezone.localtime(now).date(), figures=figures)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -5,6 +5,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -191,10 +192,12 @@ def fill_month(request, year, month):
     params.warn_if_invalid(request)
     every = selectors.unit_month_projects(period=period, unit=unit, user=request.user)
     shown = selectors.unit_month_projects(period=period, unit=unit, user=request.user, show=show, search=search)
-    page = NarrowPaginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.unit_month_counts(period=period, projects=every)
+    # Without a search the filter's own count is the page's: one report per project and month.
+    count = None if search else counts[show]
+    page = NarrowPaginator(shown, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     reports = selectors.reports_of_projects(period, list(page.object_list))
     figures = selectors.figures_for(period, reports)
-    counts = selectors.unit_month_counts(period=period, projects=every)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -312,7 +315,8 @@ def card_save(request, year, month, project_pk):
 
 def _submit_check(period, unit, user, today):
     """The unit's month as the submit confirmation sees it: the editable saved reports that are complete,
-    and the projects still incomplete with why (a project never saved: not filled in yet)."""
+    and the projects still incomplete with why (a project never saved: not filled in yet), and the saved
+    reports' figures."""
     projects = selectors.unit_month_projects(period=period, unit=unit, user=user)
     reports = selectors.editable_saved_reports(period, projects)
     prefetch_related_objects(reports, "problems")
@@ -327,7 +331,7 @@ def _submit_check(period, unit, user, today):
     unsaved = projects.exclude(pk__in=MonthlyReport.objects.filter(selectors.in_period(period)).values("project_id"))
     incomplete += [(project, [_("Not filled in yet")]) for project in unsaved]
     incomplete.sort(key=lambda item: (item[0].name, item[0].pk))
-    return complete, incomplete
+    return complete, incomplete, figures
 
 
 @login_required
@@ -339,15 +343,20 @@ def submit_month(request, year, month):
     unit = _fill_unit(request)
     _may_fill(request, unit)
     now = timezone.now()
-    complete, incomplete = _submit_check(period, unit, request.user, timezone.localtime(now).date())
+    complete, incomplete, figures = _submit_check(period, unit, request.user, timezone.localtime(now).date())
     if request.method == "POST":
         submitted, refused = 0, []
-        for report in complete:
-            try:
-                services.report_submit(report=report, acting_user=request.user, now=now)
-                submitted += 1
-            except ValidationError as error:  # changed meanwhile, e.g. submitted from another page
-                refused.append(f"{report.project.name}：{'；'.join(error.messages)}")
+        # One transaction for the month (each report's own is a savepoint in it): a unit sends hundreds of
+        # reports at once, and a commit each made that one request last a minute at province scale.
+        with transaction.atomic():
+            for report in complete:
+                try:
+                    services.report_submit(
+                        report=report, acting_user=request.user, now=now, figures=figures[report.project_id]
+                    )
+                    submitted += 1
+                except ValidationError as error:  # changed meanwhile, e.g. submitted from another page
+                    refused.append(f"{report.project.name}：{'；'.join(error.messages)}")
         if submitted:
             messages.success(request, _("%(count)s report(s) submitted.") % {"count": submitted})
         elif not refused:

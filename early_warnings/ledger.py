@@ -23,7 +23,6 @@ from ganzhou_projects.audit import save_with_history
 from ganzhou_projects.history import HistoryEvent, history_events
 from ganzhou_projects.query import QueryParams
 from projects import access
-from projects.access import projects_for_user
 from projects.models import Project, Unit
 
 from .models import Problem, ProblemUpdate
@@ -270,8 +269,8 @@ def problems_for_user(user) -> QuerySet[Problem]:
     (a competent department told to solve a problem sees it even without rights on the project)."""
     if not user.is_authenticated:
         return Problem.objects.none()
-    visible = Q(project__in=projects_for_user(user).values("pk"))
-    if access.is_unit_staff(user):
+    visible = access.visible_projects_q(user)  # a problem's project is required
+    if access.is_unit_staff(user) and visible:
         visible |= _units_q(user.unit_id)
     return Problem.objects.filter(visible)
 
@@ -323,7 +322,6 @@ class LedgerFilters:
     @property
     def until_value(self) -> str:
         return f"{self.until[0]}-{self.until[1]:02d}" if self.until else ""
-
 
 
 def _filtered(user, filters: LedgerFilters) -> QuerySet[Problem]:

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ganzhou_projects.history import HistoryEvent, history_events
+from projects import access
 from projects.access import projects_for_user
 from projects.models import Project, Unit
 
@@ -23,7 +24,7 @@ RELATED = ("project", "project__responsible_unit", "project__leader", "issued_by
 
 def warnings_for_user(user) -> QuerySet[ProjectWarning]:
     """Warnings of the projects the user may see: every project for DRC and leaders, a unit's own for its staff."""
-    return ProjectWarning.objects.filter(project__in=projects_for_user(user).values("pk")).select_related(*RELATED)
+    return ProjectWarning.objects.filter(access.visible_projects_q(user)).select_related(*RELATED)
 
 
 def get_warning_for_user(user, pk) -> ProjectWarning:
@@ -89,7 +90,7 @@ def board_warnings(user, f: BoardFilters) -> QuerySet[ProjectWarning]:
 
 def board_counts(user, f: BoardFilters) -> dict[str, int]:
     """Open warnings per colour under the board's unit, escalation and month filters (one query)."""
-    qs = _without_colour_and_status(ProjectWarning.objects.filter(project__in=projects_for_user(user).values("pk")), f)
+    qs = _without_colour_and_status(ProjectWarning.objects.filter(access.visible_projects_q(user)), f)
     counts = qs.filter(_open_q()).aggregate(
         **{colour: Count("pk", filter=Q(colour=colour)) for colour in Colour.values},
         escalated=Count("pk", filter=Q(escalated_at__isnull=False)),

@@ -95,7 +95,7 @@ TEMPLATES = [
                 "projects.context_processors.roles",
                 "notifications.context_processors.notifications",
             ],
-            "builtins": ["ganzhou_projects.templatetags.numbers"],
+            "builtins": ["ganzhou_projects.templatetags.numbers", "ganzhou_projects.templatetags.labels"],
         },
     },
 ]

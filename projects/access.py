@@ -268,6 +268,8 @@ def may_read_published_assessment(user) -> bool:
     """A published ranking is a circular to all units (排名通报): its whole table is read by the units' staff
     too, never a draft."""
     return may_read_assessment_drafts(user) or is_unit_staff(user)
+
+
 # --- Pre-project fee grants (前期费, seed 000 §4) -----------------------------------------------
 
 
@@ -346,6 +348,21 @@ def projects_for_user(user, perm: str = "view") -> QuerySet:
     if perm == "change" and is_auditor(user):
         return Project.objects.none()  # auditors read everything and change nothing
     return get_objects_for_user(user, PROJECT_PERMS[perm], klass=Project, accept_global_perms=True, with_superuser=True)
+
+
+def sees_every_project(user, perm: str = "view") -> bool:
+    """The user may `perm` every project (a global role permission): `projects_for_user` is the whole table."""
+    return not projects_for_user(user, perm).query.has_filters()
+
+
+def visible_projects_q(user, field: str = "project", perm: str = "view") -> Q:
+    """`field` (a non-null foreign key to Project) is a project the user may `perm`.
+
+    Empty for a user who sees every project: a foreign key's project exists, and an `IN (SELECT id FROM
+    projects_project)` that keeps every row costs a semi-join over the whole table at province scale."""
+    if sees_every_project(user, perm):
+        return Q()
+    return Q(**{f"{field}__in": projects_for_user(user, perm).values("pk")})
 
 
 def get_project_for_user(user, pk, perm: str = "view"):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -97,14 +97,33 @@ def project_list(user, filters: ProjectFilters) -> QuerySet[Project]:
     return qs
 
 
+def project_list_totals(qs: QuerySet[Project], year: int | None) -> tuple[QuerySet[Project], dict]:
+    """`qs` ready for the list's `NarrowPaginator(totals=...)`, and the totals it reads with the page's ids:
+    the total investment and, for a year, the annual targets of that year (a LEFT JOIN on the year's plans,
+    one per project, so no row is counted twice)."""
+    totals = {"total_investment": Sum("total_investment")}
+    if year:
+        qs = qs.annotate(plan_of_year=FilteredRelation("year_plans", condition=Q(year_plans__year=year)))
+        totals["annual_target"] = Sum("plan_of_year__annual_target")
+    return qs, totals
+
+
+def list_totals(totals: dict, year: int | None) -> dict:
+    """What the list's template shows of `page.totals`: zero, not None, for an empty list."""
+    shown = {"count": totals["count"], "total_investment": totals["total_investment"] or ZERO}
+    if year:
+        shown["annual_target"] = totals["annual_target"] or ZERO
+    return shown
+
+
 def project_totals(qs: QuerySet[Project], year: int | None) -> dict:
     totals = qs.order_by().aggregate(count=Count("id"), total_investment=Sum("total_investment"))
     totals["total_investment"] = totals["total_investment"] or ZERO
     if year:
-        target = ProjectYearPlan.objects.filter(project__in=qs.order_by().values("pk"), year=year).aggregate(
-            s=Sum("annual_target")
-        )["s"]
-        totals["annual_target"] = target or ZERO
+        plans = ProjectYearPlan.objects.filter(year=year)
+        if qs.query.has_filters():  # the whole inventory (DRC's unfiltered list) needs no semi-join over it
+            plans = plans.filter(project__in=qs.order_by().values("pk"))
+        totals["annual_target"] = plans.aggregate(s=Sum("annual_target"))["s"] or ZERO
     return totals
 
 

@@ -50,7 +50,8 @@ def test_compose_file_defines_the_production_stack():
     assert "image: redis:7" in services["redis"]
     for name in ("postgres", "redis", "web"):
         assert "healthcheck:" in services[name], name
-    assert "python manage.py migrate --noinput && exec gunicorn ganzhou_projects.wsgi:application" in services["web"]
+    gunicorn = "exec gunicorn ganzhou_projects.wsgi:application -c deploy/gunicorn.conf.py"
+    assert f"python manage.py migrate --noinput && {gunicorn}" in services["web"]
     assert "/healthz" in services["web"]
     assert '"celery", "-A", "ganzhou_projects", "worker"' in services["worker"]
     assert '"celery", "-A", "ganzhou_projects", "beat"' in services["beat"]
@@ -147,7 +148,7 @@ def test_image_runs_as_an_unprivileged_user_with_collected_static_files():
     assert re.search(r"^RUN DEBUG=0 .*manage\.py collectstatic --noinput$", dockerfile, re.MULTILINE)
     assert re.search(r"^USER app$", dockerfile, re.MULTILINE)
     assert dockerfile.rstrip().endswith(
-        'CMD ["gunicorn", "ganzhou_projects.wsgi:application", "-b", "0.0.0.0:8000", "--workers", "3"]'
+        'CMD ["gunicorn", "ganzhou_projects.wsgi:application", "-c", "deploy/gunicorn.conf.py"]'
     )
 
 
@@ -222,3 +223,15 @@ def test_make_venv_goes_through_ensure_venv():
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     venv_recipe = re.search(r"^venv:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert venv_recipe and "scripts/ensure_venv.sh" in venv_recipe.group(1)
+
+
+def test_gunicorn_serves_with_threads_and_the_proxys_timeout():
+    import runpy
+
+    conf = runpy.run_path(str(REPO_ROOT / "deploy" / "gunicorn.conf.py"))
+    assert conf["worker_class"] == "gthread" and conf["threads"] > 1 and conf["workers"] >= 2
+    nginx = (REPO_ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert f"proxy_read_timeout {conf['timeout']}s;" in nginx
+    bench = runpy.run_path(str(REPO_ROOT / "bench" / "__main__.py"), run_name="bench_main")
+    options = bench["parse"]([])
+    assert (options.workers, options.threads) == (conf["workers"], conf["threads"])  # the bench measures production's

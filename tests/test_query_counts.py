@@ -70,6 +70,7 @@ def count(client, user, url) -> int:
 
 PAGES = {
     "project list": lambda projects: reverse("projects:project_list"),
+    "project list, a search": lambda projects: reverse("projects:project_list") + "?q=项目",
     "review queue": lambda projects: reverse("dispatch:review_queue", args=[2026, 11]),
     "warnings board": lambda projects: reverse("early_warnings:board"),
     "problem ledger": lambda projects: reverse("early_warnings:ledger"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -146,6 +147,9 @@ class TestList:
             return {p.name for p in (unfilled, draft, troubled, sent) if p.name in body}
 
         assert names() == {unfilled.name, draft.name, troubled.name, sent.name}
+        for key, _label, count in client.get(month_url()).context["filters"]:
+            shown = client.get(month_url(show=key))  # the page's count is its filter badge's, read once
+            assert shown.context["page"].paginator.count == count == len(shown.context["rows"]), key
         assert names(show="unfilled") == {unfilled.name}
         assert names(show="draft") == {draft.name, troubled.name}
         assert names(show="problems") == {troubled.name}
@@ -223,6 +227,42 @@ class TestSubmit:
             lacking.pk: ReportStatus.DRAFT,
         }
         assert MonthlyReport.objects.get(project=lacking).progress_text == ""
+
+    def test_a_month_is_sent_whole_or_not_at_all_and_a_refused_report_leaves_the_others(
+        self, client, reporter_a, drc, town_a, monkeypatch
+    ):
+        projects = [listed(town_a, drc) for _ in range(3)]
+        for project in projects:
+            saved(project, reporter_a)
+        client.force_login(reporter_a)
+        original = services.report_submit
+        calls = []
+
+        def failing_on_the_third(**kwargs):
+            calls.append(kwargs["report"].project_id)
+            if len(calls) == 3:
+                raise RuntimeError("the database went away")
+            return original(**kwargs)
+
+        monkeypatch.setattr(services, "report_submit", failing_on_the_third)
+        client.raise_request_exception = False
+        assert client.post(submit_url()).status_code == 500
+        assert set(MonthlyReport.objects.values_list("status", flat=True)) == {ReportStatus.DRAFT}  # none half-sent
+
+        def refusing_the_second(**kwargs):
+            if kwargs["report"].project_id == projects[1].pk:
+                raise ValidationError("已被他人报送")
+            return original(**kwargs)
+
+        monkeypatch.setattr(services, "report_submit", refusing_the_second)
+        response = client.post(submit_url(), follow=True)
+        assert "已被他人报送" in response.content.decode()
+        statuses = dict(MonthlyReport.objects.values_list("project_id", "status"))
+        assert statuses == {
+            projects[0].pk: ReportStatus.SUBMITTED,
+            projects[1].pk: ReportStatus.DRAFT,
+            projects[2].pk: ReportStatus.SUBMITTED,
+        }
 
     def test_another_units_reporter_submits_only_their_own(self, client, reporter_a, reporter_b, listed_a):
         saved(listed_a, reporter_a)

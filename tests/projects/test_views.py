@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from projects import services
@@ -45,6 +46,39 @@ class TestProjectList:
         assert project_b.name not in body
         assert "共 1 个项目" in body
         assert "5,000.00" in body
+
+    @time_machine.travel("2026-11-18 10:00 +0800", tick=False)
+    def test_totals_of_the_whole_list_a_units_list_and_a_search(self, client, drc, reporter_a, town_a, town_b):
+        projects = [
+            ProjectFactory(name=f"{place}道路改造项目", responsible_unit=unit, total_investment=D(amount))
+            for place, unit, amount in (("梁家墩", town_a, "1000"), ("上秦", town_b, "2000"), ("梁家墩", town_a, "400"))
+        ]
+        ProjectFactory(name="梁家墩镇污水管网项目", responsible_unit=town_a, total_investment=D("50"))
+        year = 2026  # the list's year when none is asked for: this year
+        for project, target in zip(projects[:2], ("300", "700"), strict=True):  # the third has no plan this year
+            services.year_plan_save(
+                project=project,
+                year=year,
+                annual_target=D(target),
+                monthly=month_plan(D(target)),
+                planned_start_date=datetime.date(2026, 4, 1),
+                fund_items=[],
+                acting_user=drc,
+            )
+        url = reverse("projects:project_list")
+
+        def totals(user, **params):
+            client.force_login(user)
+            response = client.get(url, params)
+            t = response.context["totals"]
+            return t["count"], t["total_investment"], t["annual_target"], response.context["page"].paginator.count
+
+        assert totals(drc) == (4, D("3450"), D("1000"), 4)  # the whole inventory
+        assert totals(drc, year=year) == (4, D("3450"), D("1000"), 4)
+        assert totals(reporter_a) == (3, D("1450"), D("300"), 3)
+        assert totals(drc, q="改造") == (3, D("3400"), D("1000"), 3)
+        assert totals(reporter_a, q="改造") == (2, D("1400"), D("300"), 2)
+        assert totals(drc, q="无此项目") == (0, D("0"), D("0"), 0)
 
     def test_filters(self, client, drc, town_a, town_b, leader):
         ProjectFactory(name="光伏发电项目", responsible_unit=town_a, sector=Sector.ENERGY, stage=Stage.NEW_START)
