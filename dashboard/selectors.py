@@ -377,7 +377,7 @@ def project_rows(user, year: int, month: int, f: RowFilters) -> QuerySet[Project
     scope = scope_for(user, mine=f.mine)
     qs = annotated_projects(year, month, scope.projects if scope.projects is not None else None)
     if scope.projects is None:
-        qs = qs.filter(pk__in=access.projects_for_user(user).values("pk"))
+        qs = qs.filter(access.visible_projects_q(user, field="pk"))
     if f.unit:
         qs = qs.filter(responsible_unit=f.unit)
     if f.sector:

@@ -19,6 +19,8 @@ from django.db import connections
 from django.db.models import Count, F, Window
 
 COUNT = "_narrow_count"
+# Beyond any list (and within PostgreSQL's bigint OFFSET): a larger ?page= is past the end, answered as such.
+MAX_PAGE = 10**9
 
 
 class NarrowPaginator(Paginator):
@@ -47,7 +49,7 @@ class NarrowPaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             number = 1
-        page = self._windowed_page(number) if number >= 1 else None
+        page = self._windowed_page(number) if 1 <= number <= MAX_PAGE else None
         if page is None:  # past the end (or before the start), or nothing matches: Paginator.get_page's answer
             self.totals  # noqa: B018 - the count and totals in one query, before page() asks for the count
             try:
