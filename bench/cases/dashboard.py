@@ -1,15 +1,16 @@
 """The dashboard of issue 10 at province scale (50,000 projects, 12 months of reports): p95 ≤ 300 ms and a median
 within 2× the bare SQL the page needs, measured in the same run.
 
-The pages' figures come from `indicators.month_figures` (one pass over the year's reports), kept in the cache
-until the data changes (`dashboard.selectors.data_version`); the timed GETs after the warm-up read them from
-the cache. The first view after any change computes them again: "dashboard figures, first view after a change"
-times that path in-process (the cache cleared before each run) against the two passes' SQL alone.
+The pages' figures come from `indicators.month_figures` (one pass over the month's projects and their reports'
+year summaries, `dispatch.models.ReportYearSummary`), kept in the cache until the data changes
+(`dashboard.selectors.data_version`, which a draft's autosave does not move); the timed GETs after the warm-up
+read them from the cache. The first view after a change computes them again: "dashboard figures, first view
+after a change" times that path in-process (the cache cleared before each run) against the two passes' SQL alone.
 
-Measured on 2026-12-03 (2 cores shared with other runs, load average 12): the district dashboard 96 ms median,
-113 ms p95, but 4.6× its own SQL (21 ms: with the figures cached, what remains is Django's request and template
-work); 我的项目 714 ms / 1,075 ms (its project rows are computed per request); the first view after a change
-2.7 s, 1.3× the two passes' SQL (2.1 s).
+Measured on 2026-12-04 at 0bfbe81 (idle machine, bench/results.md): the district dashboard 21 ms median, 50 ms
+p95, but 2.7× its own SQL (7.6 ms: with the figures cached, what remains is Django's request and template work);
+我的项目 122 / 199 ms (1.8×); the first view after a change 495 ms, 1.5× the two passes' SQL (326 ms; it was
+1.16 s before the summary).
 """
 
 from django.contrib.auth import get_user_model
