@@ -13,6 +13,7 @@
     var noResults = select.dataset.noResults || "";
     new TomSelect(select, {
       valueField: "value",
+      dataAttr: "data-data", // the pre-loaded options carry their code there (projects.forms.ProjectPicker)
       labelField: "text",
       searchField: ["text", "code", "value"],
       placeholder: select.dataset.placeholder || "",
