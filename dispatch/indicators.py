@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from projects.models import MONTH_FIELDS, ZERO, ListEntry, ListKind, Project, ProjectYearPlan, Unit
 
 from .models import (
-    PROCEDURE_FIELDS,
     MonthlyReport,
     ProcedureStatus,
     ReportingPeriod,
@@ -70,12 +69,6 @@ def scope(year: int, month: int, projects: QuerySet[Project] | None = None) -> Q
         return expected
     # Narrowed from `projects` itself (e.g. leader = X), so that the planner starts from the few it names.
     return projects.order_by().filter(pk__in=expected.values("pk"))
-
-
-def _sent_reports(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[MonthlyReport]:
-    return MonthlyReport.objects.filter(
-        project__in=in_scope.values("pk"), period__year=year, period__month__lte=month
-    ).exclude(status=ReportStatus.DRAFT)
 
 
 # --- 投资完成率 -------------------------------------------------------------------------------------------
@@ -287,33 +280,6 @@ class ApprovalFigures:
     @property
     def rate(self) -> Decimal | None:
         return rate(self.done, self.required)
-
-
-def latest_reports(year: int, month: int, in_scope: QuerySet[Project]) -> QuerySet[MonthlyReport]:
-    """Each project's latest sent report of the year up to the month (one per project): a sent report with
-    no later sent one of the same project before the month's end."""
-    sent = _sent_reports(year, month, in_scope)
-    later = sent.filter(project_id=OuterRef("project_id"), period__month__gt=OuterRef("period__month"))
-    return sent.exclude(Exists(later))
-
-
-def _procedures_in(statuses) -> Value:
-    """How many of a report's six procedures have one of `statuses` (an SQL expression)."""
-    return sum(
-        (
-            Case(When(**{f"{name}__in": statuses}, then=Value(1)), default=Value(0), output_field=IntegerField())
-            for name, _label in PROCEDURE_FIELDS
-        ),
-        Value(0),
-    )
-
-
-def procedure_counts() -> dict:
-    """Per-report annotations `procedures_required` and `procedures_done` (the drill-down list's columns)."""
-    return {
-        "procedures_required": _procedures_in(REQUIRED_PROCEDURE),
-        "procedures_done": _procedures_in([ProcedureStatus.DONE]),
-    }
 
 
 def approval_rate(year: int, month: int, *, projects: QuerySet[Project] | None = None) -> ApprovalFigures:

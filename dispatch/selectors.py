@@ -226,17 +226,15 @@ class Figures:
         return self.annual_target is not None and self.year_to_date > self.annual_target
 
 
-def figures_for(period: ReportingPeriod, reports: list[MonthlyReport]) -> dict[int, Figures]:
-    """Cumulative and year-to-date figures for reports of one period, by project id, in a fixed number of queries.
-
-    Earlier months count once sent (not drafts); the month itself counts what is typed now.
-    Keyed by project, not report: a report not saved yet has figures too.
-    """
-    project_ids = [r.project_id for r in reports]
-    earlier = (
+def investment_before(period: ReportingPeriod, project_ids) -> QuerySet:
+    """Per project of `project_ids` (ids or a values("pk") queryset): `before`, the investment of its sent reports
+    (not drafts) of every month before `period`, and `ytd_before`, those of the period's year. One grouped query;
+    rows as dicts with project_id, before and ytd_before."""
+    return (
         MonthlyReport.objects.filter(project_id__in=project_ids)
         .exclude(status=ReportStatus.DRAFT)
         .filter(Q(period__year__lt=period.year) | Q(period__year=period.year, period__month__lt=period.month))
+        .order_by()
         .values("project_id")
         .annotate(
             before=Coalesce(Sum("investment_this_month"), Value(ZERO), output_field=DecimalField()),
@@ -247,7 +245,16 @@ def figures_for(period: ReportingPeriod, reports: list[MonthlyReport]) -> dict[i
             ),
         )
     )
-    sums = {row["project_id"]: row for row in earlier}
+
+
+def figures_for(period: ReportingPeriod, reports: list[MonthlyReport]) -> dict[int, Figures]:
+    """Cumulative and year-to-date figures for reports of one period, by project id, in a fixed number of queries.
+
+    Earlier months count once sent (not drafts); the month itself counts what is typed now.
+    Keyed by project, not report: a report not saved yet has figures too.
+    """
+    project_ids = [r.project_id for r in reports]
+    sums = {row["project_id"]: row for row in investment_before(period, project_ids)}
     plans = {p.project_id: p for p in ProjectYearPlan.objects.filter(project_id__in=project_ids, year=period.year)}
     result = {}
     for report in reports:

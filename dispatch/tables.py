@@ -14,8 +14,7 @@ from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -51,8 +50,8 @@ from .layout import (
     file_part,
     unit_left_text,
 )
-from .models import MonthlyReport, ProcedureStatus, ReportingPeriod, ReportStatus
-from .selectors import Figures, expected_projects, figures_for, in_period
+from .models import MonthlyReport, ProcedureStatus, ReportingPeriod
+from .selectors import Figures, expected_projects, figures_for, in_period, investment_before
 
 Progress = Callable[[int, str], None]
 
@@ -286,23 +285,7 @@ def _table_data(
         r["project_id"]: r
         for r in MonthlyReport.objects.filter(of_period, project_id__in=ids).order_by().values(*TABLE_REPORT_FIELDS)
     }
-    earlier = (
-        MonthlyReport.objects.filter(project_id__in=ids)
-        .exclude(status=ReportStatus.DRAFT)
-        .filter(Q(period__year__lt=period.year) | Q(period__year=period.year, period__month__lt=period.month))
-        .order_by()
-        .values("project_id")
-        .annotate(
-            before=Coalesce(Sum("investment_this_month"), Value(ZERO), output_field=DecimalField()),
-            ytd_before=Coalesce(
-                Sum(Case(When(period__year=period.year, then=F("investment_this_month")), default=Value(ZERO))),
-                Value(ZERO),
-                output_field=DecimalField(),
-            ),
-        )
-        .values_list("project_id", "before", "ytd_before")
-    )
-    sums = {pk: (before, ytd_before) for pk, before, ytd_before in earlier}
+    sums = {row["project_id"]: (row["before"], row["ytd_before"]) for row in investment_before(period, ids)}
     targets = dict(
         ProjectYearPlan.objects.filter(project_id__in=ids, year=period.year)
         .order_by()
