@@ -259,7 +259,11 @@ def data_version() -> str:
     it reads (history tables are append-only, so a change always moves it) and, for rows written in bulk without
     history (the demo), the latest row id; for the reports, the summary's latest `changed` stamp. One query on
     indexes."""
-    parts = [f"(SELECT MAX(changed) FROM {ReportYearSummary._meta.db_table})"]  # noqa: S608
+    summary = ReportYearSummary._meta.db_table
+    # The summary table's file node first: a restore (`pg_restore --clean` drops and creates the tables), a new
+    # database or a TRUNCATE gives it another, so stamps of an earlier life of the data never match a new one
+    # (ids start again there, and the same numbers would find figures of other rows in the shared cache).
+    parts = [f"pg_relation_filenode('{summary}')", f"(SELECT MAX(changed) FROM {summary})"]  # noqa: S608
     for model in VERSIONED:
         history = model.history.model._meta.db_table
         table = model._meta.db_table

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.conf import settings
 
@@ -24,6 +26,18 @@ def _flush_past_the_history_guard():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "execute_sql_flush", flush_with_triggers_off)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_keys():
+    """Each test session writes under its own cache key prefix: the Redis cache outlives a run and is shared
+    by the xdist workers, and a key left by an earlier run (the same database name and ids, another test's
+    data) must not be read back as this run's."""
+    from django.test import override_settings
+
+    caches = {name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for name, config in settings.CACHES.items()}
+    with override_settings(CACHES=caches):
         yield
 
 

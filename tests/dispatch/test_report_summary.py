@@ -166,3 +166,15 @@ def test_two_transactions_changing_one_projects_reports_at_once_leave_the_row_ri
         row = stored(project, YEAR)
     assert (row["invested_01"], row["invested_02"]) == (Decimal("11.00"), Decimal("22.00"))
     assert_summary_right(project)
+
+
+@pytest.mark.django_db
+def test_the_dashboards_stamp_of_a_new_life_of_the_data_differs_though_every_id_is_the_same():
+    """A restore (`pg_restore --clean` creates the tables again) or a new database starts the ids and stamps
+    again: the same numbers must not find the cached figures of the data before."""
+    from django.db import connection
+
+    before = data_version()
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {ReportYearSummary._meta.db_table}")
+    assert data_version() != before
