@@ -150,7 +150,7 @@ class GroupedPaginator(NarrowPaginator):
     @cached_property
     def groups(self) -> list[tuple[object, int]]:
         """(value of the leading key, its rows), in the list's order."""
-        rows = self.object_list.order_by().values_list(self.leading).annotate(rows=Count("pk"))
+        rows = self.object_list.order_by().values_list(self.leading).annotate(rows=Count("*"))
         return sorted(rows, key=lambda row: row[0])
 
     @cached_property
