@@ -133,9 +133,9 @@ def monthly_investment(
     """`investment` of each month from January to `through`, each over its own month's scope (the chart of
     cumulative plan and completion by month), in one query.
 
-    As ``selectors.completeness_for_year`` does: the months go in as a VALUES list with their deadline
-    days; each project's annual-list entries of the year become one bit mask of the months whose deadline
-    day they cover, and the plans and the sent reports are summed per month from it.
+    The months go in as a VALUES list with their deadline days; each project's annual-list entries of the
+    year become one bit mask of the months whose deadline day they cover (the rule of
+    ``selectors.expected_projects``), and the plans and the sent reports are summed per month from it.
     """
     periods = periods_for_year(year, range(1, through + 1))
     months_sql = ", ".join(["(%s::integer, %s::date)"] * len(periods))

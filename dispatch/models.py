@@ -428,3 +428,34 @@ for _month in SUMMARY_MONTHS:
     ReportYearSummary.add_to_class(f"procedures_{_month:02d}", models.PositiveSmallIntegerField(null=True))
     ReportYearSummary.add_to_class(f"timeliness_{_month:02d}", models.PositiveSmallIntegerField(null=True))
 del _month
+
+
+class CompletenessSummary(models.Model):
+    """A unit's reporting completeness of one year, one row: per month m, expected_mm — its projects that must
+    report that month (on the year's annual list on the month's deadline day, `selectors.expected_projects`),
+    on_time_mm and late_mm — those of them whose sent report of the month is on time or late. What the
+    completeness grid and the review queue's table read (`selectors.completeness_for_year`) instead of
+    counting 50,000 projects' list entries and summaries per request.
+
+    Written only by PostgreSQL, like `ReportYearSummary` (migration 0012): triggers on the list entries, the
+    projects' responsible unit, the periods' deadlines and the report summaries recompute or adjust the rows of
+    every (unit, year) a statement touched, in the same transaction. Derived data, without history of its own.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+
+    class Meta:
+        verbose_name = _("completeness summary of a year")
+        verbose_name_plural = _("completeness summaries of a year")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="completeness_summary_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}"
+
+
+COMPLETENESS_KINDS = ("expected", "on_time", "late")
+for _month in SUMMARY_MONTHS:
+    for _kind in COMPLETENESS_KINDS:
+        CompletenessSummary.add_to_class(f"{_kind}_{_month:02d}", models.PositiveIntegerField(db_default=0))
+del _month, _kind

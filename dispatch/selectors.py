@@ -4,7 +4,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -17,12 +16,12 @@ from projects.models import ZERO, ListEntry, ListKind, Project, ProjectYearPlan,
 
 from .models import (
     EDITABLE_STATUSES,
+    CompletenessSummary,
     MonthlyReport,
     ReportedProblem,
     ReportingPeriod,
     ReportPhoto,
     ReportStatus,
-    ReportYearSummary,
     ReviewAction,
     SiteVerification,
     default_deadline,
@@ -321,79 +320,33 @@ def completeness(period: ReportingPeriod, now: datetime.datetime, units=None) ->
 def completeness_for_year(
     periods: list[ReportingPeriod], now: datetime.datetime, units=None
 ) -> list[tuple[ReportingPeriod, dict[int, UnitCompleteness]]]:
-    """Expected, on time, late and missing reports per unit for each of up to 60 periods, in one query,
-    in the order given (`completeness` is its one-period case).
+    """Expected, on time, late and missing reports per unit for each of the periods, in the order given
+    (`completeness` is its one-period case): one query of the units' completeness summaries.
 
-    The same rule as `expected_projects`, month by month: a project is expected in a
-    month when an annual-list entry of the period's year covers the deadline day
-    (joined on or before it, not left by then). The months go in as a VALUES list;
-    each project's annual-list entries become one bit mask of the months they cover
-    (a project counts once however many entries it has), carried with the project's
-    unit, and the expected projects and their on-time and late reports are counted per
-    unit with one FILTER per month: the reports through their year summary
-    (`ReportYearSummary`, one row per project and year with each month's timeliness), so
-    one grouped scan of the projects and their summaries, not of the reports, instead of
-    one aggregate per month (`make bench` times it at 50,000 projects). An unsaved period
-    has no reports, only expected projects.
+    The same rule as `expected_projects`, month by month: a project is expected in a month when an
+    annual-list entry of the period's year covers the deadline day (joined on or before it, not left by
+    then), and counts on time or late by its sent report of the month. PostgreSQL keeps those counts per
+    unit, year and month (`CompletenessSummary`, migration 0012), so a province's year is a few hundred
+    numbers read, not 50,000 projects' entries and summaries counted (`make bench` times it). An unsaved
+    period counts with the default deadline, as `period_for` gives it.
     """
     periods = list(periods)
-    if len(periods) > 60:
-        raise ValueError("completeness_for_year takes at most 60 periods (one bit of a bigint each)")
     units = list(units if units is not None else Unit.objects.all())
     results = [{unit.pk: UnitCompleteness(unit=unit) for unit in units} for _period in periods]
-    if not periods or not units:
-        return list(zip(periods, results, strict=True))
-    months_sql = ", ".join(["(%s::integer, %s::integer, %s::date)"] * len(periods))
-    params: list = []
-    for i, period in enumerate(periods):
-        params += [i, period.year, timezone.localtime(period.deadline).date()]
-    bit = "c.mask & (1::bigint << {i}) <> 0"
-    expected = ", ".join(f"COUNT(*) FILTER (WHERE {bit.format(i=i)})" for i in range(len(periods)))
-    # Month i's timeliness is its year's summary row's column of that month (1 on time, 2 late; sent reports).
-    sent = ", ".join(
-        f"COUNT(*) FILTER (WHERE {bit.format(i=i)} AND s.year = {int(p.year)} AND s.timeliness_{p.month:02d} = {code})"
-        for code in (1, 2)
-        for i, p in enumerate(periods)
-    )
-    nulls = ", ".join(["NULL"] * len(periods))
-    # Table and column names, month indexes and the periods' own year and month numbers are formatted in; every
-    # other value is a parameter.
-    sql = f"""
-        WITH months(i, year, day) AS (VALUES {months_sql}),
-        covered AS MATERIALIZED (
-            SELECT e.project_id, bit_or(1::bigint << m.i) AS mask
-            FROM {ListEntry._meta.db_table} e
-            JOIN months m ON e.year = m.year AND e.joined_on <= m.day AND (e.left_on IS NULL OR e.left_on > m.day)
-            WHERE e.kind = %s
-            GROUP BY e.project_id
-        ),
-        scoped AS MATERIALIZED (
-            SELECT c.project_id, p.responsible_unit_id AS unit_id, c.mask
-            FROM covered c JOIN {Project._meta.db_table} p ON p.id = c.project_id
-            WHERE p.responsible_unit_id = ANY(%s)
-        )
-        (SELECT 'expected', c.unit_id, {expected}, {nulls} FROM scoped c GROUP BY c.unit_id)
-        UNION ALL
-        (SELECT 'sent', c.unit_id, {sent}
-         FROM scoped c JOIN {ReportYearSummary._meta.db_table} s ON s.project_id = c.project_id AND s.year = ANY(%s)
-         GROUP BY c.unit_id)
-    """  # noqa: S608
-    params += [ListKind.ANNUAL, [unit.pk for unit in units], sorted({period.year for period in periods})]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    count = len(periods)
-    for kind, unit_id, *values in rows:
-        for i in range(count):
-            item = results[i].get(unit_id)
-            if item is None:
-                continue
-            if kind == "expected":
-                item.expected = values[i]
-            else:
-                item.on_time, item.late = values[i], values[count + i]
-    for i, period in enumerate(periods):
-        for item in results[i].values():
+    if periods and units:
+        rows = CompletenessSummary.objects.filter(
+            year__in={period.year for period in periods}, unit__in=[unit.pk for unit in units]
+        ).values()
+        by_unit_year = {(row["unit_id"], row["year"]): row for row in rows}
+        for period, by_unit in zip(periods, results, strict=True):
+            for unit_id, item in by_unit.items():
+                row = by_unit_year.get((unit_id, period.year))
+                if row is not None:
+                    item.expected = row[f"expected_{period.month:02d}"]
+                    item.on_time = row[f"on_time_{period.month:02d}"]
+                    item.late = row[f"late_{period.month:02d}"]
+    for period, by_unit in zip(periods, results, strict=True):
+        for item in by_unit.values():
             unsent = item.expected - item.on_time - item.late
             if now > period.deadline:
                 item.missing = unsent

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from ganzhou_projects.pagination import NarrowPaginator
+from ganzhou_projects.pagination import GroupedPaginator, NarrowPaginator
 from ganzhou_projects.query import QueryParams
 from projects import access
 from projects.access import projects_for_user
@@ -569,7 +569,7 @@ def review_queue(request, year, month):
                 % {"count": len(chosen) - count},
             )
         return redirect(request.get_full_path())
-    page = NarrowPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = GroupedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     reports = list(page.object_list)
     figures = selectors.figures_for(period, reports)
     query = request.GET.copy()

@@ -92,6 +92,24 @@ class Colour(models.TextChoices):
 
 
 COLOUR_RANK = {Colour.BLUE: 1, Colour.YELLOW: 2, Colour.RED: 3}
+
+
+def colour_rank() -> models.Case:
+    """A warning's colour as its COLOUR_RANK, in SQL (red highest)."""
+    return models.Case(
+        *[models.When(colour=colour, then=models.Value(r)) for colour, r in COLOUR_RANK.items()],
+        output_field=models.IntegerField(),
+    )
+
+
+def board_order() -> list:
+    """The board's order: open warnings first, red before yellow before blue, newest confirmation first, then by
+    project name. Its first four keys are the index warning_board_order, so the board reads its first page in
+    index order instead of sorting every warning (the same expressions, or PostgreSQL would not match them)."""
+    resolved_last = models.Case(models.When(status="resolved", then=models.Value(1)), default=models.Value(0))
+    return [resolved_last, -colour_rank(), models.F("last_year").desc(), models.F("last_month").desc()]
+
+
 NEXT_COLOUR = {Colour.BLUE: Colour.YELLOW, Colour.YELLOW: Colour.RED, Colour.RED: Colour.RED}
 
 
@@ -242,7 +260,11 @@ class ProjectWarning(models.Model):
                 fields=["project"], condition=~Q(status="resolved"), name="warning_one_open_per_project"
             ),
         ]
-        indexes = [models.Index(fields=["status", "colour"]), models.Index(fields=["escalated_at"])]
+        indexes = [
+            models.Index(fields=["status", "colour"]),
+            models.Index(fields=["escalated_at"]),
+            models.Index(*board_order(), name="warning_board_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} {self.year}-{self.month:02d} {self.get_colour_display()}"

@@ -15,7 +15,7 @@ from projects import access
 from projects.access import projects_for_user
 from projects.models import Project, Unit
 
-from .models import COLOUR_RANK, Colour, Problem, ProblemUpdate, ProjectWarning, WarningSettings
+from .models import COLOUR_RANK, Colour, Problem, ProblemUpdate, ProjectWarning, WarningSettings, board_order
 
 OPEN = "open"  # board status filter: issued or rectifying
 PROJECT_PROBLEM_ROWS = 20  # open ledger problems shown on a project's page
@@ -83,9 +83,7 @@ def board_warnings(user, f: BoardFilters) -> QuerySet[ProjectWarning]:
         qs = qs.filter(_open_q())
     elif f.status in ProjectWarning.Status.values:
         qs = qs.filter(status=f.status)
-    rank = Case(*[When(colour=colour, then=Value(r)) for colour, r in COLOUR_RANK.items()], output_field=IntegerField())
-    resolved_last = Case(When(status=ProjectWarning.Status.RESOLVED, then=Value(1)), default=Value(0))
-    return qs.order_by(resolved_last, -rank, "-last_year", "-last_month", "project__name", "pk")
+    return qs.order_by(*board_order(), "project__name", "pk")
 
 
 def board_counts(user, f: BoardFilters) -> dict[str, int]:

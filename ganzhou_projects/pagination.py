@@ -17,6 +17,7 @@ themselves, then the last page.
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db import connections
 from django.db.models import Count, F, Window
+from django.utils.functional import cached_property
 
 COUNT = "_narrow_count"
 # Beyond any list (and within PostgreSQL's bigint OFFSET): a larger ?page= is past the end, answered as such.
@@ -127,3 +128,49 @@ class NarrowPaginator(Paginator):
 
     def _rows_page(self, ids, number) -> Page:
         return self._get_page(list(self.object_list.filter(pk__in=ids)), number, self)
+
+
+class GroupedPaginator(NarrowPaginator):
+    """A `NarrowPaginator` for a list whose first ordering key, ascending and never NULL, has few values (the review
+    queue: the report's unit's sort order, then the project's name).
+
+    One grouped query counts the rows of each value of that key — the list's count too, instead of a COUNT — and
+    the page's ids are sorted from the rows of only the values the page spans: a month's 28,000 reports at
+    province scale are no longer sorted by project name for a page of fifty from one or two units. Same pages,
+    same order, as many queries.
+    """
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        ordering = self._ordering()
+        if not ordering or ordering[0].startswith("-"):
+            raise ValueError("GroupedPaginator needs a list ordered first by a field, ascending")
+        self.leading = ordering[0]
+
+    @cached_property
+    def groups(self) -> list[tuple[object, int]]:
+        """(value of the leading key, its rows), in the list's order."""
+        rows = self.object_list.order_by().values_list(self.leading).annotate(rows=Count("*"))
+        return sorted(rows, key=lambda row: row[0])
+
+    @cached_property
+    def count(self) -> int:
+        return sum(rows for _value, rows in self.groups)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        values, first, start = [], None, 0
+        for value, rows in self.groups:
+            if start < top and start + rows > bottom:
+                values.append(value)
+                first = start if first is None else first
+            start += rows
+        ids = []
+        if values:  # the spanned values are consecutive: their rows start at `first` in the whole list
+            spanned = self.object_list.filter(**{f"{self.leading}__in": values})
+            ids = list(spanned.values_list("pk", flat=True)[bottom - first : top - first])
+        return self._rows_page(ids, number)

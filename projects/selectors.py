@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Count, Exists, FilteredRelation, Func, OuterRef, Q, QuerySet, Sum, TextField, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -85,8 +87,6 @@ def project_list(user, filters: ProjectFilters) -> QuerySet[Project]:
     elif filters.year:
         qs = qs.filter(start_year__lte=filters.year, end_year__gte=filters.year)
     if filters.text:
-        from django.db.models import Q
-
         text = filters.text.strip()
         qs = qs.filter(
             Q(name__icontains=text)
@@ -94,7 +94,24 @@ def project_list(user, filters: ProjectFilters) -> QuerySet[Project]:
             | Q(location__icontains=text)
             | Q(national_code__icontains=text)
         )
+        if len(text) >= 2 and connection.vendor == "postgresql":
+            # Only narrows (every bigram of the term among the project's): the index of projects migration 0009
+            # serves it, icontains above gives the answer.
+            qs = qs.alias(search_grams=SearchGrams(*SEARCHED_FIELDS)).filter(
+                search_grams__contains=SearchGrams(Value(text))
+            )
     return qs
+
+
+SEARCHED_FIELDS = ("name", "owner_name", "location", "national_code")
+
+
+class SearchGrams(Func):
+    """The upper-cased character bigrams of the texts (PostgreSQL's `projects_search_grams`, projects migration
+    0009); over SEARCHED_FIELDS in that order it is the expression of the project_search_bigrams index."""
+
+    function = "projects_search_grams"
+    output_field = ArrayField(TextField())
 
 
 def project_list_totals(qs: QuerySet[Project], year: int | None) -> tuple[QuerySet[Project], dict]:

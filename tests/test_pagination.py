@@ -1,13 +1,14 @@
-"""NarrowPaginator gives the same pages in the same order as Django's Paginator."""
+"""NarrowPaginator and GroupedPaginator give the same pages in the same order as Django's Paginator."""
 
 from decimal import Decimal
 
+import pytest
 from django.core.paginator import Paginator
 from django.db.models import Sum
 
-from ganzhou_projects.pagination import NarrowPaginator
+from ganzhou_projects.pagination import GroupedPaginator, NarrowPaginator
 from projects.models import Project
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, UnitFactory
 
 
 def test_the_same_pages_in_the_same_order(db, town_a, town_b):
@@ -56,3 +57,28 @@ def test_a_given_count_saves_the_count_query(db, town_a, django_assert_num_queri
     with django_assert_num_queries(2):  # the page's ids, then its rows
         page = NarrowPaginator(Project.objects.order_by("name", "id"), 3, count=4).get_page(2)
     assert [p.name for p in page.object_list] == ["项目3"]
+
+
+def test_grouped_pages_are_the_same_pages_in_the_same_order(db, django_assert_num_queries):
+    """Groups of 0 to 5 rows, ties in the leading key (two units with one sort order), orphans, the ends."""
+    units = [UnitFactory(sort_order=order) for order in (3, 1, 2, 2, 5)]
+    for i, unit in enumerate(units):
+        for j in range(i + 1 if i != 4 else 0):
+            ProjectFactory(responsible_unit=unit, name=f"项目{(i * 7 + j) % 4}")
+    projects = Project.objects.select_related("responsible_unit").order_by("responsible_unit__sort_order", "name", "id")
+    for per_page, orphans in ((1, 0), (2, 0), (3, 1), (4, 0), (50, 0)):
+        for number in (1, 2, 3, 4, 5, 6, 99, 0, -1, "x", None):
+            grouped = GroupedPaginator(projects, per_page, orphans=orphans).get_page(number)
+            plain = Paginator(projects, per_page, orphans=orphans).get_page(number)
+            assert [p.pk for p in grouped.object_list] == [p.pk for p in plain.object_list], (per_page, number)
+            assert (grouped.number, grouped.paginator.num_pages, grouped.paginator.count) == (
+                plain.number,
+                plain.paginator.num_pages,
+                plain.paginator.count,
+            )
+    with django_assert_num_queries(3):  # the groups (and count), the page's ids, its rows
+        GroupedPaginator(projects, 2).get_page(2)
+    empty = GroupedPaginator(projects.filter(name="无"), 2).get_page(1)
+    assert (list(empty.object_list), empty.paginator.count, empty.paginator.num_pages) == ([], 0, 1)
+    with pytest.raises(ValueError):
+        GroupedPaginator(projects.order_by("-responsible_unit__sort_order"), 2)

@@ -1,9 +1,11 @@
-"""The project search's trigram indexes: present after migrating, used for Chinese substrings, same results."""
+"""The project search's trigram and bigram indexes: present after migrating, used for Chinese substrings, same
+results."""
 
 from django.db import connection
 from django.urls import reverse
 
 from projects.models import Project
+from projects.selectors import ProjectFilters, project_list
 from tests.factories import ProjectFactory
 
 INDEXES = {"project_name_trgm", "project_owner_name_trgm", "project_location_trgm", "project_national_code_trgm"}
@@ -47,3 +49,50 @@ def test_list_search_finds_substrings_of_each_searched_field(client, drc, town_a
     assert names("党寨") == {"物流园项目"}
     assert names("54-01-000") == {"物流园项目"}
     assert names("solar") == names("SOLAR") == {"Solar Park"}
+
+
+def test_a_two_character_term_uses_the_bigram_index(db, drc, town_a):
+    ProjectFactory.create_batch(3, responsible_unit=town_a)
+    ProjectFactory(name="梁家墩镇道路改造项目", responsible_unit=town_a)
+    query = project_list(drc, ProjectFilters(text="改造"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+    assert "project_search_bigrams" in plan, plan
+    assert [p.name for p in query] == ["梁家墩镇道路改造项目"]
+
+
+def test_the_bigram_narrowing_keeps_what_icontains_finds_through_every_write_path(db, drc, town_a):
+    """The index is an expression of the row: a create, a save, a bulk insert and a queryset update all show."""
+    one = ProjectFactory(name="道路改造工程", location="甘州区党寨镇", responsible_unit=town_a)
+    Project.objects.bulk_create([ProjectFactory.build(name="Solar Park二期", responsible_unit=town_a)])
+    two = ProjectFactory(name="其他", owner_name="改道有限公司", responsible_unit=town_a)
+
+    def same_as_icontains():
+        for text in [
+            "改造",
+            "道路",
+            "改道",
+            "道路改造",
+            "改道路",
+            "ar",
+            "sOLAR",
+            "党寨",
+            "甘州区党寨镇",
+            "20",
+            "改",
+            "x",
+        ]:
+            found = set(project_list(drc, ProjectFilters(text=text)).values_list("pk", flat=True))
+            fields = ("name", "owner_name", "location", "national_code")
+            plain = Project.objects.none()
+            for field in fields:
+                plain = plain | Project.objects.filter(**{f"{field}__icontains": text})
+            assert found == set(plain.values_list("pk", flat=True)), text
+
+    same_as_icontains()
+    one.name = "水利工程"
+    one.save()
+    Project.objects.filter(pk=two.pk).update(national_code="2026-620702-54-01-000999", owner_name="")
+    same_as_icontains()
+    assert set(project_list(drc, ProjectFilters(text="99")).values_list("pk", flat=True)) == {two.pk}
