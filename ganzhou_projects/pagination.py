@@ -148,14 +148,14 @@ class GroupedPaginator(NarrowPaginator):
         self.leading = ordering[0]
 
     @cached_property
-    def groups(self) -> list[tuple[object, int]]:
+    def leading_counts(self) -> list[tuple[object, int]]:
         """(value of the leading key, its rows), in the list's order."""
         rows = self.object_list.order_by().values_list(self.leading).annotate(rows=Count("*"))
         return sorted(rows, key=lambda row: row[0])
 
     @cached_property
     def count(self) -> int:
-        return sum(rows for _value, rows in self.groups)
+        return sum(rows for _value, rows in self.leading_counts)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -164,7 +164,7 @@ class GroupedPaginator(NarrowPaginator):
         if top + self.orphans >= self.count:
             top = self.count
         values, first, start = [], None, 0
-        for value, rows in self.groups:
+        for value, rows in self.leading_counts:
             if start < top and start + rows > bottom:
                 values.append(value)
                 first = start if first is None else first
