@@ -3,14 +3,17 @@
 import datetime
 import io
 import warnings
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from ganzhou_projects.audit import delete_with_history, save_with_history, system_actor
 from ganzhou_projects.numbers import money
@@ -172,9 +175,11 @@ def _lock(report: MonthlyReport) -> None:
 
 def _require_editable(report: MonthlyReport) -> None:
     if report.status not in EDITABLE_STATUSES:
-        raise ValidationError(
-            _("This report is “%(status)s” and cannot be changed now.") % {"status": report.get_status_display()}
-        )
+        raise ValidationError(_editable_error(report))
+
+
+def _editable_error(report: MonthlyReport) -> str:
+    return _("This report is “%(status)s” and cannot be changed now.") % {"status": report.get_status_display()}
 
 
 def _check_field_rules(report: MonthlyReport, today: datetime.date) -> dict[str, list[str]]:
@@ -387,8 +392,110 @@ def report_submit(
         report.submitted_by = acting_user
         save_with_history(report, acting_user)
         _record(report, ReviewAction.Action.RESUBMIT if resubmission else ReviewAction.Action.SUBMIT, acting_user, now)
-        run_submit_handlers(report=report, acting_user=acting_user)
+        run_submit_handlers(reports=[report], acting_user=acting_user)
     return report
+
+
+@dataclass
+class MonthSubmission:
+    """What `reports_submit` did: the reports sent, and those refused with why (in the order given)."""
+
+    submitted: list[MonthlyReport] = field(default_factory=list)
+    refused: list[tuple[MonthlyReport, list[str]]] = field(default_factory=list)
+
+
+def reports_submit(
+    *, reports: list[MonthlyReport], acting_user, now: datetime.datetime | None = None, figures=None
+) -> MonthSubmission:
+    """Send many saved reports to DRC at once (a unit's month, after its confirmation), each as `report_submit`
+    sends one, in a number of queries that does not grow with the reports (at province scale a unit sends
+    hundreds, and one request per report's statements kept a web thread for seconds).
+
+    Every row is locked (in id order, so two submits cannot deadlock) and checked as it is now: a report no
+    longer editable (sent from another page meanwhile) or no longer complete is refused with why, and the
+    others still go; a report saved again since the caller read it is checked and sent with what was saved,
+    never with the caller's copy. The sent rows are written by one UPDATE per period (the year summary's
+    statement triggers run once), each with its history row (acting user, no reason: as `save_with_history`
+    records one) and its review action, and the submit handlers take all of them at once. `figures`: the
+    caller's `selectors.figures_for` of these reports.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    result = MonthSubmission()
+    if not reports:
+        return result
+    figures = figures or {}
+    with transaction.atomic():
+        locked = MonthlyReport.objects.select_for_update().filter(pk__in=[r.pk for r in reports]).order_by("pk")
+        current = {row.pk: row for row in locked}
+        ready = []
+        for seen in reports:
+            row = current[seen.pk]
+            row.project, row.period = seen.project, seen.period  # read with the caller's copy, unchanged
+            if row.status not in EDITABLE_STATUSES:
+                result.refused.append((seen, [_editable_error(row)]))
+                continue
+            unchanged = row.version == seen.version
+            errors = report_check_complete(row, today, figures=figures.get(row.project_id) if unchanged else None)
+            if errors:
+                result.refused.append((seen, [str(m) for messages in errors.values() for m in messages]))
+                continue
+            ready.append(row)
+        by_period: dict[int, list[MonthlyReport]] = {}
+        for row in ready:
+            by_period.setdefault(row.period_id, []).append(row)
+        for rows in by_period.values():
+            _mark_submitted(rows, acting_user, now)
+        MonthlyReport.history.bulk_history_create(
+            ready, update=True, default_user=acting_user, default_change_reason=None, default_date=now
+        )
+        bulk_create_with_history(
+            [
+                ReviewAction(
+                    report=row,
+                    action=ReviewAction.Action.RESUBMIT
+                    if row.status == ReportStatus.RESUBMITTED
+                    else ReviewAction.Action.SUBMIT,
+                    acting_user=acting_user,
+                    created_at=now,
+                )
+                for row in ready
+            ],
+            ReviewAction,
+            default_user=acting_user,
+            default_date=now,
+        )
+        if ready:
+            run_submit_handlers(reports=ready, acting_user=acting_user)
+    result.submitted = ready
+    return result
+
+
+def _mark_submitted(rows: list[MonthlyReport], acting_user, now: datetime.datetime) -> None:
+    """One period's locked editable rows sent: set in memory as `report_submit` sets one, and in one UPDATE
+    that computes the same values from the same locked rows (the history rows are written from memory)."""
+    deadline = rows[0].period.deadline
+    timeliness = Timeliness.ON_TIME if now <= deadline else Timeliness.LATE
+    for row in rows:
+        if row.first_submitted_at is None:
+            row.first_submitted_at, row.timeliness = now, timeliness
+        row.status = ReportStatus.RESUBMITTED if row.status == ReportStatus.RETURNED else ReportStatus.SUBMITTED
+        row.submitted_at, row.submitted_by, row.updated_at = now, acting_user, now
+        row.version += 1
+    first = Q(first_submitted_at__isnull=True)
+    updated = MonthlyReport.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=Case(
+            When(status=ReportStatus.RETURNED, then=Value(ReportStatus.RESUBMITTED)),
+            default=Value(ReportStatus.SUBMITTED),
+        ),
+        timeliness=Case(When(first, then=Value(timeliness)), default=F("timeliness")),
+        first_submitted_at=Case(When(first, then=Value(now)), default=F("first_submitted_at")),
+        submitted_at=now,
+        submitted_by=acting_user,
+        updated_at=now,
+        version=F("version") + 1,
+    )
+    assert updated == len(rows), (updated, len(rows))  # the rows are locked: none may go missing
 
 
 def _require_reviewer(acting_user):
