@@ -8,14 +8,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
 from dispatch import services
-from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus
+from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus, ReviewAction
 from tests.dispatch.conftest import fill, plan, put_on_annual_list
 from tests.dispatch.test_views import card_data
 from tests.factories import ProjectFactory
@@ -228,41 +227,83 @@ class TestSubmit:
         }
         assert MonthlyReport.objects.get(project=lacking).progress_text == ""
 
-    def test_a_month_is_sent_whole_or_not_at_all_and_a_refused_report_leaves_the_others(
-        self, client, reporter_a, drc, town_a, monkeypatch
-    ):
-        projects = [listed(town_a, drc) for _ in range(3)]
-        for project in projects:
-            saved(project, reporter_a)
+    def test_a_month_is_sent_whole_or_not_at_all(self, client, reporter_a, drc, town_a, monkeypatch):
+        from dispatch import submit_handlers
+
+        for _ in range(3):
+            saved(listed(town_a, drc), reporter_a)
         client.force_login(reporter_a)
-        original = services.report_submit
-        calls = []
 
-        def failing_on_the_third(**kwargs):
-            calls.append(kwargs["report"].project_id)
-            if len(calls) == 3:
-                raise RuntimeError("the database went away")
-            return original(**kwargs)
+        def failing(*, reports, acting_user):
+            raise RuntimeError("the database went away")
 
-        monkeypatch.setattr(services, "report_submit", failing_on_the_third)
+        monkeypatch.setattr(submit_handlers, "SUBMIT_HANDLERS", [failing])
         client.raise_request_exception = False
         assert client.post(submit_url()).status_code == 500
         assert set(MonthlyReport.objects.values_list("status", flat=True)) == {ReportStatus.DRAFT}  # none half-sent
+        assert not ReviewAction.objects.exists()
 
-        def refusing_the_second(**kwargs):
-            if kwargs["report"].project_id == projects[1].pk:
-                raise ValidationError("已被他人报送")
-            return original(**kwargs)
+    def test_a_report_changed_meanwhile_is_refused_with_why_and_the_others_go(
+        self, client, reporter_a, drc, town_a, monkeypatch
+    ):
+        from dispatch import views
 
-        monkeypatch.setattr(services, "report_submit", refusing_the_second)
-        response = client.post(submit_url(), follow=True)
-        assert "已被他人报送" in response.content.decode()
-        statuses = dict(MonthlyReport.objects.values_list("project_id", "status"))
-        assert statuses == {
-            projects[0].pk: ReportStatus.SUBMITTED,
-            projects[1].pk: ReportStatus.DRAFT,
-            projects[2].pk: ReportStatus.SUBMITTED,
+        sent_elsewhere, emptied, retyped, plain = (listed(town_a, drc, f"梁家墩镇项目{i}") for i in range(4))
+        for project in (sent_elsewhere, emptied, retyped, plain):
+            saved(project, reporter_a)
+        client.force_login(reporter_a)
+        check = views._submit_check
+
+        def another_page_acts_after_the_check(*args):
+            answer = check(*args)  # the reports as the submit read them; then, before it locks them:
+            services.report_submit(report=MonthlyReport.objects.get(project=sent_elsewhere), acting_user=reporter_a)
+            fill(MonthlyReport.objects.get(project=emptied), reporter_a, progress_text="")
+            fill(MonthlyReport.objects.get(project=retyped), reporter_a, progress_text="另一页面刚保存的进展")
+            return answer
+
+        monkeypatch.setattr(views, "_submit_check", another_page_acts_after_the_check)
+        body = client.post(submit_url(), follow=True).content.decode()
+        assert "已报送 2 个项目的月度进展" in body
+        assert f"{sent_elsewhere.name}：该报告处于“已报送”状态，目前不能修改。" in body
+        assert f"{emptied.name}：" in body and "请填写形象进度" in body
+        stored = {r.project_id: r for r in MonthlyReport.objects.all()}
+        assert stored[emptied.pk].status == ReportStatus.DRAFT and stored[emptied.pk].progress_text == ""
+        # What the other page saved is what was sent: nothing typed is lost to the submit's older copy.
+        assert stored[retyped.pk].status == ReportStatus.SUBMITTED
+        assert stored[retyped.pk].progress_text == "另一页面刚保存的进展"
+        assert stored[plain.pk].status == ReportStatus.SUBMITTED
+        assert ReviewAction.objects.filter(report__project=sent_elsewhere).count() == 1  # sent once, elsewhere
+
+    def test_each_sent_report_keeps_its_trail_and_the_audit_chain_holds(self, client, reporter_a, drc, town_a):
+        from auditlog.chain import chain_now, verify_chain
+
+        chain_now()
+        projects = [listed(town_a, drc) for _ in range(3)]
+        for project in projects:
+            saved(project, reporter_a)
+        returned = MonthlyReport.objects.get(project=projects[0])
+        services.report_submit(report=returned, acting_user=reporter_a, now=NOW)
+        services.report_return(report=returned, reason="请补充形象进度", acting_user=drc, now=NOW)
+        first_sent = MonthlyReport.objects.get(pk=returned.pk).first_submitted_at
+        client.force_login(reporter_a)
+        client.post(submit_url())
+        for report in MonthlyReport.objects.all():
+            latest = report.history.order_by("-history_id").first()
+            assert (latest.history_type, latest.history_user, latest.history_change_reason) == ("~", reporter_a, None)
+            assert (latest.status, latest.version, latest.submitted_by) == (report.status, report.version, reporter_a)
+            assert latest.submitted_at == report.submitted_at == NOW
+            action = report.actions.order_by("-pk").first()
+            assert (action.acting_user, action.created_at) == (reporter_a, NOW)
+            assert action.history.get().history_user == reporter_a
+        again = MonthlyReport.objects.get(pk=returned.pk)
+        assert again.status == ReportStatus.RESUBMITTED and again.first_submitted_at == first_sent
+        assert again.actions.order_by("-pk").first().action == ReviewAction.Action.RESUBMIT
+        others = MonthlyReport.objects.exclude(pk=returned.pk)
+        assert {(r.status, r.timeliness, r.first_submitted_at) for r in others} == {
+            (ReportStatus.SUBMITTED, "on_time", NOW)
         }
+        result = verify_chain()
+        assert result.intact, result.finding
 
     def test_another_units_reporter_submits_only_their_own(self, client, reporter_a, reporter_b, listed_a):
         saved(listed_a, reporter_a)
