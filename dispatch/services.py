@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import logging
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -25,6 +26,7 @@ from .models import (
     PROCEDURE_FIELDS,
     REVIEWABLE_STATUSES,
     MonthlyReport,
+    MonthSubmission,
     ProblemCategory,
     ReportedProblem,
     ReportingPeriod,
@@ -38,6 +40,8 @@ from .models import (
     default_deadline,
 )
 from .submit_handlers import run_submit_handlers
+
+logger = logging.getLogger(__name__)
 
 # What a reporter types into a report; everything else is derived or set by the workflow.
 REPORT_FIELDS = [
@@ -396,8 +400,33 @@ def report_submit(
     return report
 
 
+def month_submit_check(period: ReportingPeriod, unit, user, today: datetime.date):
+    """The unit's month as its submit sees it: the editable saved reports that are complete, the projects
+    still incomplete with why (a project never saved: not filled in yet), and the saved reports' figures.
+    The confirmation shows it (writing nothing); the submission sends what it finds complete then."""
+    from django.db.models import prefetch_related_objects
+
+    from . import selectors
+
+    projects = selectors.unit_month_projects(period=period, unit=unit, user=user)
+    reports = selectors.editable_saved_reports(period, projects)
+    prefetch_related_objects(reports, "problems")
+    figures = selectors.figures_for(period, reports)
+    complete, incomplete = [], []
+    for report in reports:
+        errors = report_check_complete(report, today, figures=figures[report.project_id])
+        if errors:
+            incomplete.append((report.project, [str(m) for messages_ in errors.values() for m in messages_]))
+        else:
+            complete.append(report)
+    unsaved = projects.exclude(pk__in=MonthlyReport.objects.filter(selectors.in_period(period)).values("project_id"))
+    incomplete += [(project, [_("Not filled in yet")]) for project in unsaved]
+    incomplete.sort(key=lambda item: (item[0].name, item[0].pk))
+    return complete, incomplete, figures
+
+
 @dataclass
-class MonthSubmission:
+class MonthSent:
     """What `reports_submit` did: the reports sent, and those refused with why (in the order given)."""
 
     submitted: list[MonthlyReport] = field(default_factory=list)
@@ -406,7 +435,7 @@ class MonthSubmission:
 
 def reports_submit(
     *, reports: list[MonthlyReport], acting_user, now: datetime.datetime | None = None, figures=None
-) -> MonthSubmission:
+) -> MonthSent:
     """Send many saved reports to DRC at once (a unit's month, after its confirmation), each as `report_submit`
     sends one, in a number of queries that does not grow with the reports (at province scale a unit sends
     hundreds, and one request per report's statements kept a web thread for seconds).
@@ -421,7 +450,7 @@ def reports_submit(
     """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    result = MonthSubmission()
+    result = MonthSent()
     if not reports:
         return result
     figures = figures or {}
@@ -831,3 +860,114 @@ def start_target_delete(*, target, reason: str, acting_user) -> None:
         raise ValidationError({"reason": [_("Please state the reason for the change.")]})
     with transaction.atomic():
         delete_with_history(target, acting_user, reason=reason)
+
+
+# --- A unit's month, sent by the worker ----------------------------------------------------------------
+
+
+def month_submission_start(*, period: ReportingPeriod, unit, acting_user) -> MonthSubmission:
+    """Queue the sending of a unit's month (after its confirmation); the worker starts once the job is committed.
+
+    The caller has checked that `acting_user` may fill the unit's month. A unit has one submission of a period
+    queued or running at a time: asking again (a second click, a colleague) returns that one, so the month is
+    never sent twice at once. A job that lost its worker (unfinished after MonthSubmission.STALE_AFTER) is
+    failed first, saying nothing of it was sent (its one transaction never committed).
+    """
+    from .tasks import run_month_submission
+
+    now = timezone.now()
+    mine = MonthSubmission.objects.filter(unit=unit, period=period)
+    mine.filter(status__in=MonthSubmission.ACTIVE, created_at__lt=now - MonthSubmission.STALE_AFTER).update(
+        status=MonthSubmission.Status.FAILED, message=_lost_message(), finished_at=now
+    )
+    running = mine.filter(status__in=MonthSubmission.ACTIVE).first()
+    if running is not None:
+        return running
+    try:
+        with transaction.atomic():
+            job = MonthSubmission.objects.create(user=acting_user, unit=unit, period=period)
+    except IntegrityError:  # another request started the unit's month meanwhile
+        return mine.filter(status__in=MonthSubmission.ACTIVE).first() or month_submission_start(
+            period=period, unit=unit, acting_user=acting_user
+        )
+    transaction.on_commit(lambda: run_month_submission.delay(job.pk))
+    return job
+
+
+def _lost_message() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("The submission stopped without finishing; nothing of it was sent. Please submit again.")
+
+
+def month_submission_run(job_id: int) -> bool:
+    """Send a queued unit's month once: claimed by a conditional update, so a second run (or worker) does
+    nothing; returns whether this call did the work.
+
+    The month is checked as it is now and its complete reports sent (`reports_submit`, one transaction:
+    all of them or none), at the time the user asked (`created_at`: the deadline is judged against the
+    click, not against a busy queue). The user is told when it is done, on the job's page and by a notice.
+    """
+    claimed = MonthSubmission.objects.filter(pk=job_id, status=MonthSubmission.Status.QUEUED).update(
+        status=MonthSubmission.Status.RUNNING, started_at=timezone.now(), progress=5
+    )
+    if not claimed:
+        return False
+    job = MonthSubmission.objects.select_related("user", "unit", "period").get(pk=job_id)
+    running = MonthSubmission.objects.filter(pk=job_id, status=MonthSubmission.Status.RUNNING)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            running.update(progress=10, message=_("Checking the month's reports…"))
+            now = job.created_at
+            complete, _incomplete, figures = month_submit_check(
+                job.period, job.unit, job.user, timezone.localtime(now).date()
+            )
+            running.update(progress=40, message=_("Submitting %(count)s report(s)…") % {"count": len(complete)})
+            sent = reports_submit(reports=complete, acting_user=job.user, now=now, figures=figures)
+            refused = [f"{report.project.name}：{'；'.join(reasons)}" for report, reasons in sent.refused]
+            running.update(
+                status=MonthSubmission.Status.DONE,
+                progress=100,
+                message="",
+                submitted_count=len(sent.submitted),
+                refused=refused,
+                finished_at=timezone.now(),
+            )
+    except Exception:
+        logger.exception("month submission %s failed", job_id)
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _(
+                "The submission failed and nothing of it was sent. Please try again; "
+                "if it fails again, tell the administrator."
+            )
+        running.update(status=MonthSubmission.Status.FAILED, message=message, finished_at=timezone.now())
+    job.refresh_from_db()
+    _notify_submission_finished(job)
+    return True
+
+
+def _notify_submission_finished(job: MonthSubmission) -> None:
+    """The one who submitted hears how it ended (they may have left the page): an in-app notice, once per job."""
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    period, unit = job.period, job.unit
+    if job.status == MonthSubmission.Status.DONE:
+        title = f"【月报报送】{unit.name}{period.label}：已报送 {job.submitted_count} 个项目"
+        lines = [f"{unit.name}{period.label}的月度进展已报送区发展改革局：{job.submitted_count} 个项目。"]
+        if job.refused:
+            lines.append(f"以下 {len(job.refused)} 个项目未能报送：")
+            lines += job.refused
+    else:
+        title = f"【月报报送失败】{unit.name}{period.label}"
+        lines = [job.message]
+    notify(
+        kind="month_submitted",
+        object_key=f"unit:{unit.pk}",
+        period_key=f"submission:{job.pk}",
+        title=title,
+        body="\n".join(lines),
+        users=[job.user],
+        unit=unit,
+        link=reverse("dispatch:submit_progress", args=[period.year, period.month, job.pk]),
+    )
