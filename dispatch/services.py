@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -455,6 +455,7 @@ def reports_submit(
         return result
     figures = figures or {}
     with transaction.atomic():
+        _check_foreign_keys_at_once()
         locked = MonthlyReport.objects.select_for_update().filter(pk__in=[r.pk for r in reports]).order_by("pk")
         current = {row.pk: row for row in locked}
         ready = []
@@ -498,6 +499,27 @@ def reports_submit(
             run_submit_handlers(reports=ready, acting_user=acting_user)
     result.submitted = ready
     return result
+
+
+_DEFERRED_FOREIGN_KEYS: list[str] = []
+
+
+def _check_foreign_keys_at_once() -> None:
+    """Check this transaction's foreign keys as each row is written rather than at commit (Django's are
+    deferred), leaving the audit chain's triggers deferred: at commit the chain takes its lock for each
+    history row (auditlog.chain), and a deferred check still to run after that could wait for a row another
+    committing transaction holds while that one waits for the chain's lock — a deadlock (one seen in the
+    load test, a card save against a month's submission). Checked now, a wait for a row holds no chain lock.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if not _DEFERRED_FOREIGN_KEYS:
+            cursor.execute("SELECT DISTINCT conname FROM pg_constraint WHERE contype = 'f' AND condeferred")
+            _DEFERRED_FOREIGN_KEYS.extend(sorted(row[0] for row in cursor.fetchall()))
+        if _DEFERRED_FOREIGN_KEYS:
+            names = ", ".join(connection.ops.quote_name(name) for name in _DEFERRED_FOREIGN_KEYS)
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
 
 
 def _mark_submitted(rows: list[MonthlyReport], acting_user, now: datetime.datetime) -> None:
