@@ -18,6 +18,7 @@ import secrets
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,13 +49,22 @@ def parse(argv):
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--load-users", type=int, default=50)
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument(
+        "--celery-broker",
+        default=os.environ.get("BENCH_CELERY_BROKER_URL", ""),
+        help="a Redis URL of your own (e.g. redis://127.0.0.1:6379/12): tasks go to a real Celery worker the "
+        "bench starts, as in production, instead of running eagerly inside the web request",
+    )
     return parser.parse_args(argv)
 
 
 def environment(args) -> dict[str, str]:
     """What the harness and gunicorn run with: the bench database, DEBUG off, a local key, no Redis (the
-    cache is per process and Celery runs eagerly, as `make run`)."""
+    cache is per process and Celery runs eagerly, as `make run`) — unless `--celery-broker` gives Celery a
+    broker, when tasks go to the bench's worker (bench/server.py) and the cache stays per process."""
+    broker = {"CELERY_BROKER_URL": args.celery_broker, "CELERY_TASK_ALWAYS_EAGER": "0"} if args.celery_broker else {}
     return {
+        **broker,
         "DJANGO_SETTINGS_MODULE": "ganzhou_projects.settings",
         "DATABASE_URL": args.database_url,
         "DEBUG": "0",
@@ -101,7 +111,7 @@ def main(argv=None) -> int:
     from .database import ensure_seeded
     from .load import LoadEnv
     from .measure import Harness, table
-    from .server import Server
+    from .server import Server, Worker
 
     started = time.monotonic()
     today = ensure_seeded(
@@ -117,7 +127,11 @@ def main(argv=None) -> int:
     log(f"{len(found)} cases from {', '.join(sorted({area for area, _ in found})) or 'no area'}")
 
     rows = []
-    with Server(env, workers=args.workers, threads=args.threads, log_path=ROOT / "bench" / "gunicorn.log") as server:
+    worker = Worker(env, log_path=ROOT / "bench" / "celery.log") if args.celery_broker else nullcontext()
+    with (
+        worker,
+        Server(env, workers=args.workers, threads=args.threads, log_path=ROOT / "bench" / "gunicorn.log") as server,
+    ):
         harness = Harness(base_url=server.base_url, database_url=args.database_url, requests=args.requests, log=log)
         load_env = LoadEnv(
             base_url=server.base_url,
@@ -136,7 +150,9 @@ def main(argv=None) -> int:
         f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC at commit {git_commit()} on "
         f"{os.cpu_count()} cores ({platform.machine()}), load average {load1:.1f}/{load5:.1f} at the end; "
         f"database seeded with `seed_demo --projects {args.projects} --months {args.months}` for {today}; "
-        f"gunicorn {args.workers} workers × {args.threads} threads, DEBUG off; {args.requests} timed requests "
+        f"gunicorn {args.workers} workers × {args.threads} threads, DEBUG off; "
+        f"{'a Celery worker (' + args.celery_broker + ')' if args.celery_broker else 'Celery eager'}; "
+        f"{args.requests} timed requests "
         f"per page after warm-up; the whole run took {time.monotonic() - started:.0f} s."
     )
     Path(args.output).write_text(

@@ -3,8 +3,9 @@
 Reporters (most of the users) work on their unit's current month as the page makes them: open the month,
 open a card, type and autosave it twice, and now and then open the submit confirmation and submit (which
 sends the complete reports as stored, so what they saved goes). DRC users read the review queue and the
-other pages marked `in_load` (the dashboard, once its case says so). Each user thinks 3–10 s between
-steps. Every request's time counts; a status other than the expected one, or a refused save, is an error.
+other pages marked `in_load` (the dashboard, once its case says so). A submit's page is polled every
+second until the worker's result is there, as the browser does. Each user thinks 3–10 s between steps.
+Every request's time counts; a status other than the expected one, or a refused save, is an error.
 
 Reporters pick their cards at random among the projects of their unit with nothing sent yet this month,
 so a second run works on other projects (a unit has hundreds): the run stays comparable until a unit's
@@ -18,13 +19,17 @@ import re
 import statistics
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from .api import LoadResult
 from .http import Session
+from .measure import p95
 
 VERSION = re.compile(r'data-version="(\d+)"')
+SUBMISSION_PAGE = re.compile(r"^/reports/\d+/\d+/submit/\d+/$")
+SUBMISSION_POLLS = 120  # at the page's one a second
 THINK_SECONDS = (3.0, 10.0)  # between two steps of a user, uniformly
 
 
@@ -140,7 +145,24 @@ def reporter(env: LoadEnv, session: Session, projects: list[int], rec: Recorder,
             if rec.record("submit confirmation", confirm):
                 time.sleep(rng.uniform(*THINK_SECONDS))
                 sent = session.post(f"{base}/submit/", {"csrfmiddlewaretoken": session.csrf_from(confirm)})
-                rec.record("submit", sent, expected=(302,))
+                if rec.record("submit", sent, expected=(302,)):
+                    follow_submission(session, sent.headers.get("location", ""), rec, stop)
+
+
+def follow_submission(session: Session, location: str, rec: Recorder, stop: float) -> None:
+    """What the browser does after a submit: the month's submission page, polled (htmx, every second) until
+    the worker's result is there; a submit answered straight back to the month page has nothing to follow."""
+    path = urllib.parse.urlsplit(location).path
+    if not SUBMISSION_PAGE.match(path):
+        return
+    for _poll in range(SUBMISSION_POLLS):
+        page = session.get(path, headers={"HX-Request": "true"} if _poll else None)
+        if not rec.record("submission page", page) or "hx-trigger" not in page.text:
+            return
+        if time.monotonic() >= stop:
+            return
+        time.sleep(1.0)
+    rec.error(f"submission {path} not finished after {SUBMISSION_POLLS} polls")
 
 
 def reader(env: LoadEnv, session: Session, urls: list[str], rec: Recorder, stop: float, rng: random.Random):
@@ -185,7 +207,7 @@ def run_load(env: LoadEnv, *, reporters: list[tuple[str, list[int]]], drc_urls: 
     for thread in threads:
         thread.join()
     counts = ", ".join(
-        f"{label} {len(ms)}× median {statistics.median(ms):.0f} ms, max {max(ms):.0f} ms"
+        f"{label} {len(ms)}× median {statistics.median(ms):.0f} ms, p95 {p95(ms):.0f} ms, max {max(ms):.0f} ms"
         for label, ms in sorted(rec.by_label.items())
     )
     note = f"{len(threads)} users for {env.seconds} s: {len(rec.timings)} requests ({counts})"

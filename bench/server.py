@@ -63,3 +63,47 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+class Worker:
+    """A Celery worker as production runs one (`celery -A ganzhou_projects worker`), for `--celery-broker`.
+
+    Its broker's queue is emptied first: a task left there by an earlier run was for a database state gone.
+    """
+
+    def __init__(self, env: dict[str, str], *, log_path: Path):
+        self.env, self.log_path = env, log_path
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Worker:
+        celery = str(Path(sys.executable).with_name("celery"))
+        env = {**os.environ, **self.env}
+        subprocess.run(  # noqa: S603 - our own celery, fixed arguments
+            [celery, "-A", "ganzhou_projects", "purge", "-f"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        self.log = open(self.log_path, "w")  # closed in __exit__
+        self.process = subprocess.Popen(  # noqa: S603
+            [celery, "-A", "ganzhou_projects", "worker", "-l", "info", "--without-mingle", "--without-gossip"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited with {self.process.returncode}; see {self.log_path}")
+            if "ready." in self.log_path.read_text(errors="replace"):
+                return self
+            time.sleep(0.3)
+        raise RuntimeError(f"the Celery worker was not ready within 60 s; see {self.log_path}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # a warm shutdown: the task running finishes first
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()

@@ -459,3 +459,58 @@ for _month in SUMMARY_MONTHS:
     for _kind in COMPLETENESS_KINDS:
         CompletenessSummary.add_to_class(f"{_kind}_{_month:02d}", models.PositiveIntegerField(db_default=0))
 del _month, _kind
+
+
+class MonthSubmission(models.Model):
+    """月报报送: a unit's month being sent to DRC by the worker, with its progress and what came of it.
+
+    Operational state like exports.ExportJob, without history of its own: what is sent is recorded on the
+    reports (their history rows and review actions). The worker claims a job with a conditional update, so
+    it runs once; a unit has at most one month's submission queued or running per period.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    # A job unfinished this long lost its worker: it is failed (nothing of it was sent) and may be started again.
+    STALE_AFTER = datetime.timedelta(minutes=30)
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="month_submissions"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="month_submissions")
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE, related_name="month_submissions"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    message = models.TextField(_("message"), blank=True)
+    submitted_count = models.PositiveIntegerField(_("reports submitted"), default=0)
+    # "project name：reason" of each report refused, as the month page used to show them.
+    refused = models.JSONField(_("reports refused"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("month submission")
+        verbose_name_plural = _("month submissions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "period"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_unfinished_submission_per_unit_and_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.period} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -2,15 +2,19 @@
 
 import datetime
 import io
+import logging
 import warnings
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from ganzhou_projects.audit import delete_with_history, save_with_history, system_actor
 from ganzhou_projects.numbers import money
@@ -22,6 +26,7 @@ from .models import (
     PROCEDURE_FIELDS,
     REVIEWABLE_STATUSES,
     MonthlyReport,
+    MonthSubmission,
     ProblemCategory,
     ReportedProblem,
     ReportingPeriod,
@@ -35,6 +40,8 @@ from .models import (
     default_deadline,
 )
 from .submit_handlers import run_submit_handlers
+
+logger = logging.getLogger(__name__)
 
 # What a reporter types into a report; everything else is derived or set by the workflow.
 REPORT_FIELDS = [
@@ -172,9 +179,11 @@ def _lock(report: MonthlyReport) -> None:
 
 def _require_editable(report: MonthlyReport) -> None:
     if report.status not in EDITABLE_STATUSES:
-        raise ValidationError(
-            _("This report is “%(status)s” and cannot be changed now.") % {"status": report.get_status_display()}
-        )
+        raise ValidationError(_editable_error(report))
+
+
+def _editable_error(report: MonthlyReport) -> str:
+    return _("This report is “%(status)s” and cannot be changed now.") % {"status": report.get_status_display()}
 
 
 def _check_field_rules(report: MonthlyReport, today: datetime.date) -> dict[str, list[str]]:
@@ -387,8 +396,157 @@ def report_submit(
         report.submitted_by = acting_user
         save_with_history(report, acting_user)
         _record(report, ReviewAction.Action.RESUBMIT if resubmission else ReviewAction.Action.SUBMIT, acting_user, now)
-        run_submit_handlers(report=report, acting_user=acting_user)
+        run_submit_handlers(reports=[report], acting_user=acting_user)
     return report
+
+
+def month_submit_check(period: ReportingPeriod, unit, user, today: datetime.date):
+    """The unit's month as its submit sees it: the editable saved reports that are complete, the projects
+    still incomplete with why (a project never saved: not filled in yet), and the saved reports' figures.
+    The confirmation shows it (writing nothing); the submission sends what it finds complete then."""
+    from django.db.models import prefetch_related_objects
+
+    from . import selectors
+
+    projects = selectors.unit_month_projects(period=period, unit=unit, user=user)
+    reports = selectors.editable_saved_reports(period, projects)
+    prefetch_related_objects(reports, "problems")
+    figures = selectors.figures_for(period, reports)
+    complete, incomplete = [], []
+    for report in reports:
+        errors = report_check_complete(report, today, figures=figures[report.project_id])
+        if errors:
+            incomplete.append((report.project, [str(m) for messages_ in errors.values() for m in messages_]))
+        else:
+            complete.append(report)
+    unsaved = projects.exclude(pk__in=MonthlyReport.objects.filter(selectors.in_period(period)).values("project_id"))
+    incomplete += [(project, [_("Not filled in yet")]) for project in unsaved]
+    incomplete.sort(key=lambda item: (item[0].name, item[0].pk))
+    return complete, incomplete, figures
+
+
+@dataclass
+class MonthSent:
+    """What `reports_submit` did: the reports sent, and those refused with why (in the order given)."""
+
+    submitted: list[MonthlyReport] = field(default_factory=list)
+    refused: list[tuple[MonthlyReport, list[str]]] = field(default_factory=list)
+
+
+def reports_submit(
+    *, reports: list[MonthlyReport], acting_user, now: datetime.datetime | None = None, figures=None
+) -> MonthSent:
+    """Send many saved reports to DRC at once (a unit's month, after its confirmation), each as `report_submit`
+    sends one, in a number of queries that does not grow with the reports (at province scale a unit sends
+    hundreds, and one request per report's statements kept a web thread for seconds).
+
+    Every row is locked (in id order, so two submits cannot deadlock) and checked as it is now: a report no
+    longer editable (sent from another page meanwhile) or no longer complete is refused with why, and the
+    others still go; a report saved again since the caller read it is checked and sent with what was saved,
+    never with the caller's copy. The sent rows are written by one UPDATE per period (the year summary's
+    statement triggers run once), each with its history row (acting user, no reason: as `save_with_history`
+    records one) and its review action, and the submit handlers take all of them at once. `figures`: the
+    caller's `selectors.figures_for` of these reports.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    result = MonthSent()
+    if not reports:
+        return result
+    figures = figures or {}
+    with transaction.atomic():
+        _check_foreign_keys_at_once()
+        locked = MonthlyReport.objects.select_for_update().filter(pk__in=[r.pk for r in reports]).order_by("pk")
+        current = {row.pk: row for row in locked}
+        ready = []
+        for seen in reports:
+            row = current[seen.pk]
+            row.project, row.period = seen.project, seen.period  # read with the caller's copy, unchanged
+            if row.status not in EDITABLE_STATUSES:
+                result.refused.append((seen, [_editable_error(row)]))
+                continue
+            unchanged = row.version == seen.version
+            errors = report_check_complete(row, today, figures=figures.get(row.project_id) if unchanged else None)
+            if errors:
+                result.refused.append((seen, [str(m) for messages in errors.values() for m in messages]))
+                continue
+            ready.append(row)
+        by_period: dict[int, list[MonthlyReport]] = {}
+        for row in ready:
+            by_period.setdefault(row.period_id, []).append(row)
+        for rows in by_period.values():
+            _mark_submitted(rows, acting_user, now)
+        MonthlyReport.history.bulk_history_create(
+            ready, update=True, default_user=acting_user, default_change_reason=None, default_date=now
+        )
+        bulk_create_with_history(
+            [
+                ReviewAction(
+                    report=row,
+                    action=ReviewAction.Action.RESUBMIT
+                    if row.status == ReportStatus.RESUBMITTED
+                    else ReviewAction.Action.SUBMIT,
+                    acting_user=acting_user,
+                    created_at=now,
+                )
+                for row in ready
+            ],
+            ReviewAction,
+            default_user=acting_user,
+            default_date=now,
+        )
+        if ready:
+            run_submit_handlers(reports=ready, acting_user=acting_user)
+    result.submitted = ready
+    return result
+
+
+_DEFERRED_FOREIGN_KEYS: list[str] = []
+
+
+def _check_foreign_keys_at_once() -> None:
+    """Check this transaction's foreign keys as each row is written rather than at commit (Django's are
+    deferred), leaving the audit chain's triggers deferred: at commit the chain takes its lock for each
+    history row (auditlog.chain), and a deferred check still to run after that could wait for a row another
+    committing transaction holds while that one waits for the chain's lock — a deadlock (one seen in the
+    load test, a card save against a month's submission). Checked now, a wait for a row holds no chain lock.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if not _DEFERRED_FOREIGN_KEYS:
+            cursor.execute("SELECT DISTINCT conname FROM pg_constraint WHERE contype = 'f' AND condeferred")
+            _DEFERRED_FOREIGN_KEYS.extend(sorted(row[0] for row in cursor.fetchall()))
+        if _DEFERRED_FOREIGN_KEYS:
+            names = ", ".join(connection.ops.quote_name(name) for name in _DEFERRED_FOREIGN_KEYS)
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+
+
+def _mark_submitted(rows: list[MonthlyReport], acting_user, now: datetime.datetime) -> None:
+    """One period's locked editable rows sent: set in memory as `report_submit` sets one, and in one UPDATE
+    that computes the same values from the same locked rows (the history rows are written from memory)."""
+    deadline = rows[0].period.deadline
+    timeliness = Timeliness.ON_TIME if now <= deadline else Timeliness.LATE
+    for row in rows:
+        if row.first_submitted_at is None:
+            row.first_submitted_at, row.timeliness = now, timeliness
+        row.status = ReportStatus.RESUBMITTED if row.status == ReportStatus.RETURNED else ReportStatus.SUBMITTED
+        row.submitted_at, row.submitted_by, row.updated_at = now, acting_user, now
+        row.version += 1
+    first = Q(first_submitted_at__isnull=True)
+    updated = MonthlyReport.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=Case(
+            When(status=ReportStatus.RETURNED, then=Value(ReportStatus.RESUBMITTED)),
+            default=Value(ReportStatus.SUBMITTED),
+        ),
+        timeliness=Case(When(first, then=Value(timeliness)), default=F("timeliness")),
+        first_submitted_at=Case(When(first, then=Value(now)), default=F("first_submitted_at")),
+        submitted_at=now,
+        submitted_by=acting_user,
+        updated_at=now,
+        version=F("version") + 1,
+    )
+    assert updated == len(rows), (updated, len(rows))  # the rows are locked: none may go missing
 
 
 def _require_reviewer(acting_user):
@@ -724,3 +882,114 @@ def start_target_delete(*, target, reason: str, acting_user) -> None:
         raise ValidationError({"reason": [_("Please state the reason for the change.")]})
     with transaction.atomic():
         delete_with_history(target, acting_user, reason=reason)
+
+
+# --- A unit's month, sent by the worker ----------------------------------------------------------------
+
+
+def month_submission_start(*, period: ReportingPeriod, unit, acting_user) -> MonthSubmission:
+    """Queue the sending of a unit's month (after its confirmation); the worker starts once the job is committed.
+
+    The caller has checked that `acting_user` may fill the unit's month. A unit has one submission of a period
+    queued or running at a time: asking again (a second click, a colleague) returns that one, so the month is
+    never sent twice at once. A job that lost its worker (unfinished after MonthSubmission.STALE_AFTER) is
+    failed first, saying nothing of it was sent (its one transaction never committed).
+    """
+    from .tasks import run_month_submission
+
+    now = timezone.now()
+    mine = MonthSubmission.objects.filter(unit=unit, period=period)
+    mine.filter(status__in=MonthSubmission.ACTIVE, created_at__lt=now - MonthSubmission.STALE_AFTER).update(
+        status=MonthSubmission.Status.FAILED, message=_lost_message(), finished_at=now
+    )
+    running = mine.filter(status__in=MonthSubmission.ACTIVE).first()
+    if running is not None:
+        return running
+    try:
+        with transaction.atomic():
+            job = MonthSubmission.objects.create(user=acting_user, unit=unit, period=period)
+    except IntegrityError:  # another request started the unit's month meanwhile
+        return mine.filter(status__in=MonthSubmission.ACTIVE).first() or month_submission_start(
+            period=period, unit=unit, acting_user=acting_user
+        )
+    transaction.on_commit(lambda: run_month_submission.delay(job.pk))
+    return job
+
+
+def _lost_message() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("The submission stopped without finishing; nothing of it was sent. Please submit again.")
+
+
+def month_submission_run(job_id: int) -> bool:
+    """Send a queued unit's month once: claimed by a conditional update, so a second run (or worker) does
+    nothing; returns whether this call did the work.
+
+    The month is checked as it is now and its complete reports sent (`reports_submit`, one transaction:
+    all of them or none), at the time the user asked (`created_at`: the deadline is judged against the
+    click, not against a busy queue). The user is told when it is done, on the job's page and by a notice.
+    """
+    claimed = MonthSubmission.objects.filter(pk=job_id, status=MonthSubmission.Status.QUEUED).update(
+        status=MonthSubmission.Status.RUNNING, started_at=timezone.now(), progress=5
+    )
+    if not claimed:
+        return False
+    job = MonthSubmission.objects.select_related("user", "unit", "period").get(pk=job_id)
+    running = MonthSubmission.objects.filter(pk=job_id, status=MonthSubmission.Status.RUNNING)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            running.update(progress=10, message=_("Checking the month's reports…"))
+            now = job.created_at
+            complete, _incomplete, figures = month_submit_check(
+                job.period, job.unit, job.user, timezone.localtime(now).date()
+            )
+            running.update(progress=40, message=_("Submitting %(count)s report(s)…") % {"count": len(complete)})
+            sent = reports_submit(reports=complete, acting_user=job.user, now=now, figures=figures)
+            refused = [f"{report.project.name}：{'；'.join(reasons)}" for report, reasons in sent.refused]
+            running.update(
+                status=MonthSubmission.Status.DONE,
+                progress=100,
+                message="",
+                submitted_count=len(sent.submitted),
+                refused=refused,
+                finished_at=timezone.now(),
+            )
+    except Exception:
+        logger.exception("month submission %s failed", job_id)
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _(
+                "The submission failed and nothing of it was sent. Please try again; "
+                "if it fails again, tell the administrator."
+            )
+        running.update(status=MonthSubmission.Status.FAILED, message=message, finished_at=timezone.now())
+    job.refresh_from_db()
+    _notify_submission_finished(job)
+    return True
+
+
+def _notify_submission_finished(job: MonthSubmission) -> None:
+    """The one who submitted hears how it ended (they may have left the page): an in-app notice, once per job."""
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    period, unit = job.period, job.unit
+    if job.status == MonthSubmission.Status.DONE:
+        title = f"【月报报送】{unit.name}{period.label}：已报送 {job.submitted_count} 个项目"
+        lines = [f"{unit.name}{period.label}的月度进展已报送区发展改革局：{job.submitted_count} 个项目。"]
+        if job.refused:
+            lines.append(f"以下 {len(job.refused)} 个项目未能报送：")
+            lines += job.refused
+    else:
+        title = f"【月报报送失败】{unit.name}{period.label}"
+        lines = [job.message]
+    notify(
+        kind="month_submitted",
+        object_key=f"unit:{unit.pk}",
+        period_key=f"submission:{job.pk}",
+        title=title,
+        body="\n".join(lines),
+        users=[job.user],
+        unit=unit,
+        link=reverse("dispatch:submit_progress", args=[period.year, period.month, job.pk]),
+    )

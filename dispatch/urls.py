@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.month_home, name="home"),
     path("<int:year>/<int:month>/fill/", views.fill_month, name="fill_month"),
     path("<int:year>/<int:month>/submit/", views.submit_month, name="submit_month"),
+    path("<int:year>/<int:month>/submit/<int:pk>/", views.submit_progress, name="submit_progress"),
     path("<int:year>/<int:month>/cards/<int:project_pk>/", views.card, name="card"),
     path("<int:year>/<int:month>/cards/<int:project_pk>/save/", views.card_save, name="card_save"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),

@@ -5,7 +5,6 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from ganzhou_projects.pagination import GroupedPaginator, NarrowPaginator
@@ -26,7 +26,7 @@ from . import selectors, services
 from .forms import DeadlineForm, PhotoForm, ProblemForm, ReasonForm, ReportForm, VerificationRecordForm
 from .models import (
     PROCEDURE_FIELDS,
-    MonthlyReport,
+    MonthSubmission,
     ReportPhoto,
     ReportStatus,
     SiteVerification,
@@ -313,59 +313,27 @@ def card_save(request, year, month, project_pk):
     )
 
 
-def _submit_check(period, unit, user, today):
-    """The unit's month as the submit confirmation sees it: the editable saved reports that are complete,
-    and the projects still incomplete with why (a project never saved: not filled in yet), and the saved
-    reports' figures."""
-    projects = selectors.unit_month_projects(period=period, unit=unit, user=user)
-    reports = selectors.editable_saved_reports(period, projects)
-    prefetch_related_objects(reports, "problems")
-    figures = selectors.figures_for(period, reports)
-    complete, incomplete = [], []
-    for report in reports:
-        errors = services.report_check_complete(report, today, figures=figures[report.project_id])
-        if errors:
-            incomplete.append((report.project, [str(m) for messages_ in errors.values() for m in messages_]))
-        else:
-            complete.append(report)
-    unsaved = projects.exclude(pk__in=MonthlyReport.objects.filter(selectors.in_period(period)).values("project_id"))
-    incomplete += [(project, [_("Not filled in yet")]) for project in unsaved]
-    incomplete.sort(key=lambda item: (item[0].name, item[0].pk))
-    return complete, incomplete, figures
-
-
 @login_required
 def submit_month(request, year, month):
     """Submit the unit's month, after a confirmation: a GET says how many projects will be sent and which
-    are still incomplete and why (it writes nothing); the POST sends every complete editable report of
-    the month as stored — what the server has, not what a page holds."""
+    are still incomplete and why (it writes nothing); the POST queues the sending of every complete editable
+    report of the month as stored — what the server has, not what a page holds — and sends the user to the
+    submission's page, which follows the worker (services.month_submission_start)."""
     period = selectors.get_period(year, month)
     unit = _fill_unit(request)
     _may_fill(request, unit)
     now = timezone.now()
-    complete, incomplete, figures = _submit_check(period, unit, request.user, timezone.localtime(now).date())
     if request.method == "POST":
-        submitted, refused = 0, []
-        # One transaction for the month (each report's own is a savepoint in it): a unit sends hundreds of
-        # reports at once, and a commit each made that one request last a minute at province scale.
-        with transaction.atomic():
-            for report in complete:
-                try:
-                    services.report_submit(
-                        report=report, acting_user=request.user, now=now, figures=figures[report.project_id]
-                    )
-                    submitted += 1
-                except ValidationError as error:  # changed meanwhile, e.g. submitted from another page
-                    refused.append(f"{report.project.name}：{'；'.join(error.messages)}")
-        if submitted:
-            messages.success(request, _("%(count)s report(s) submitted.") % {"count": submitted})
-        elif not refused:
+        if period.pk is None:  # no period, so no saved report: nothing to send
             messages.error(request, _("No report is complete; nothing was submitted."))
-        for text in refused:
-            messages.error(request, text)
-        return redirect(_month_url(period, unit))
+            return redirect(_month_url(period, unit))
+        job = services.month_submission_start(period=period, unit=unit, acting_user=request.user)
+        return redirect("dispatch:submit_progress", period.year, period.month, job.pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
+    complete, incomplete, _figures = services.month_submit_check(
+        period, unit, request.user, timezone.localtime(now).date()
+    )
     return render(
         request,
         "dispatch/submit_confirm.html",
@@ -377,6 +345,22 @@ def submit_month(request, year, month):
             "deadline_passed": now > period.deadline,
         },
     )
+
+
+@login_required
+@require_safe
+@never_cache
+def submit_progress(request, year, month, pk):
+    """A month's submission as the worker goes: the page polls itself (htmx) until the result is there.
+    It is the submitter's alone (as an export job is): anyone else gets 404."""
+    job = get_object_or_404(
+        MonthSubmission.objects.select_related("unit", "period"),
+        pk=pk,
+        user=request.user,
+        period__year=year,
+        period__month=month,
+    )
+    return render(request, "dispatch/submit_progress.html", {"job": job, "month_url": _month_url(job.period, job.unit)})
 
 
 def _photos_answer(request, report, errors=()):

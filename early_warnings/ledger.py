@@ -85,7 +85,7 @@ def _validate(category: str, description: str, level: str) -> dict[str, list[str
     return errors
 
 
-def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
+def problem_from_reported(*, reported: ReportedProblem, acting_user, existing: Problem | None = None) -> Problem:
     """Take a problem raised in a monthly report into the ledger, once (the ledger row points at its source).
 
     Raised in the report's month, by whoever submits it; with the level the unit chose, or DRC
@@ -93,8 +93,10 @@ def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
     when that level was chosen). District-level problems go on the next dispatch meeting's agenda
     (seed 000 §1.2: 提请区委、区政府研究解决). When a returned report is resubmitted with the problem
     reworded, an open ledger problem follows the new wording; its level, units and deadline stay DRC's.
+    `existing`: the ledger problem of `reported`, when the caller looked it up for many at once.
     """
-    existing = Problem.objects.filter(source=reported).first()
+    if existing is None:
+        existing = Problem.objects.filter(source=reported).first()
     if existing is not None:
         with transaction.atomic():
             _lock(existing)
@@ -126,11 +128,17 @@ def problem_from_reported(*, reported: ReportedProblem, acting_user) -> Problem:
     return problem
 
 
-def take_over_reported_problems(*, report: MonthlyReport, acting_user) -> None:
+def take_over_reported_problems(*, reports: list[MonthlyReport], acting_user) -> None:
     """The submit hand-off (`dispatch.submit_handlers`, inside the submitting transaction): each problem the
-    report raises becomes a ledger problem, once."""
-    for reported in report.problems.all():
-        problem_from_reported(reported=reported, acting_user=acting_user)
+    reports raise becomes a ledger problem, once. The reports' problems and their ledger rows are read in
+    two queries for the whole batch; only a report that raises problems costs more (its ledger row and the
+    history of its units)."""
+    reported = list(ReportedProblem.objects.filter(report__in=[r.pk for r in reports]).order_by("report_id", "pk"))
+    if not reported:
+        return
+    taken = {problem.source_id: problem for problem in Problem.objects.filter(source__in=reported)}
+    for item in reported:
+        problem_from_reported(reported=item, acting_user=acting_user, existing=taken.get(item.pk))
 
 
 def problem_create(

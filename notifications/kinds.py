@@ -19,6 +19,7 @@ KIND_LABELS = {
     "report_returned": gettext_lazy("Report returned to the unit"),
     "report_reopened": gettext_lazy("Accepted report reopened and returned"),
     "review_digest": gettext_lazy("Daily digest of reports awaiting review"),
+    "month_submitted": gettext_lazy("A unit's month submitted to DRC"),
     "warning_measures": gettext_lazy("Measures recorded on a warning"),
     "assessment_published": gettext_lazy("Ranking published: the unit's place"),
     "decision_assigned": gettext_lazy("Dispatch-meeting decision assigned"),

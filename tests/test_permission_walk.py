@@ -17,7 +17,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dispatch import services as dispatch_services
-from dispatch.models import ReportingPeriod
+from dispatch.models import MonthSubmission, ReportingPeriod
 from early_warnings import ledger
 from exports.models import ExportJob
 from notifications.services import notify
@@ -94,6 +94,7 @@ OBJECT_URLS = {
     "dispatch:report_verify",
     "dispatch:verification_record",
     "dispatch:project_months",
+    "dispatch:submit_progress",
     "exports:job",
     "exports:job_download",
     "notifications:open",
@@ -288,7 +289,11 @@ def world(town_a, town_b, reporter_a, reporter_b, drc, leader, auditor, statisti
             acting_user=drc,
         )
         grant = fee_grant(name, unit, reporter, drc, finance)
+        submission = MonthSubmission.objects.create(
+            user=reporter, unit=unit, period=period, status="done", refused=[f"{name}：已被他人报送"]
+        )
         result[key] = {
+            "submission": submission,
             "grant": grant,
             "attachment": grant.attachments.get(),
             "spending": grant.spendings.get(),
@@ -362,6 +367,7 @@ def urls_for(world, which: str) -> dict[str, str]:
         "projects:reserve_comprehensive": {"entry_pk": item["entry"].pk},
         "dispatch:fill_month": {"year": 2026, "month": 11},
         "dispatch:submit_month": {"year": 2026, "month": 11},
+        "dispatch:submit_progress": {"year": 2026, "month": 11, "pk": item["submission"].pk},
         "dispatch:report_detail": {"pk": item["report"].pk},
         "dispatch:card": {"year": 2026, "month": 11, "project_pk": item["project"].pk},
         "dispatch:card_save": {"year": 2026, "month": 11, "project_pk": item["project"].pk},
@@ -530,6 +536,8 @@ def expected_get_status(name: str, role: str) -> set[int]:
     ):
         # Filled by a unit's own staff (DRC from its own unit); the unit-less get nothing to fill.
         return {200} if role in ("reporter_a", "drc") else {404}
+    if name == "dispatch:submit_progress":
+        return {200} if role == "reporter_a" else {404}  # the submitter's alone (reporter_a walks their own)
     if name in ("exports:job", "exports:job_download"):
         if role != "drc":
             return {404}

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dispatch import services as dispatch_services
-from dispatch.models import SHANGHAI
+from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus
 from early_warnings import ledger
 from early_warnings import services as warning_services
 from early_warnings.models import Colour, ProblemCategory
@@ -118,3 +118,36 @@ def test_project_page_does_not_grow_with_projects_plans_or_list_moves(client, dr
     )
     assert count(client, drc, url) == few
     assert project.list_entries.count() == 2
+
+
+def test_submitting_a_units_month_does_not_grow_with_its_reports(
+    client, town_a, reporter_a, drc, django_capture_on_commit_callbacks
+):
+    """The month's submit (the request and its job, services.reports_submit) writes all its reports in a
+    constant number of statements. A report that raises a problem costs its ledger row besides
+    (early_warnings.ledger), so these raise none."""
+    url = reverse("dispatch:submit_month", args=[2026, 11])
+
+    def add(count):
+        for _ in range(count):
+            project = ProjectFactory(responsible_unit=town_a)
+            put_on_annual_list(project, drc)
+            plan(project, drc)
+            period = dispatch_services.period_get_or_create(year=2026, month=11)
+            report = dispatch_services.report_get_or_create(period=period, project=project, acting_user=reporter_a)
+            dispatch_services.report_save_draft(report=report, data=GOOD, acting_user=reporter_a, today=TODAY)
+
+    def submit() -> int:
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url).status_code == 302
+        return len(queries)
+
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(reporter_a)
+        add(1)
+        submit()  # the session, the per-process caches and the notices' system actor made
+        add(3)
+        few = submit()
+        add(12)
+        assert submit() == few
+    assert MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).count() == 16

@@ -55,3 +55,15 @@ def listed_b(project_b, drc):
     put_on_annual_list(project_b, drc)
     plan(project_b, drc)
     return project_b
+
+
+@pytest.fixture
+def post_submit(client, django_capture_on_commit_callbacks):
+    """POST a month's submit and run its job as the worker would once the request commits (Celery is eager in
+    tests); returns the answer to the POST, a redirect to the submission's page."""
+
+    def post(url, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {})
+
+    return post

@@ -211,9 +211,9 @@ class TestSubmitHandOff:
     ):
         calls = []
 
-        def counting(*, report, acting_user):
-            calls.append(report.pk)
-            take_over_reported_problems(report=report, acting_user=acting_user)
+        def counting(*, reports, acting_user):
+            calls.extend(r.pk for r in reports)
+            take_over_reported_problems(reports=reports, acting_user=acting_user)
 
         monkeypatch.setattr(submit_handlers, "SUBMIT_HANDLERS", [counting])
         period = services.period_get_or_create(year=2026, month=11)
@@ -226,8 +226,38 @@ class TestSubmitHandOff:
         services.report_submit(report=report, acting_user=reporter_a, now=NOW)
         assert calls == [report.pk, report.pk] and Problem.objects.count() == 1
 
+    def test_a_months_submit_hands_the_batch_over_once_and_the_ledger_takes_each_problem_once(
+        self, listed_a, listed_b, reporter_a, drc, monkeypatch
+    ):
+        batches = []
+
+        def counting(*, reports, acting_user):
+            batches.append(sorted(r.pk for r in reports))
+            take_over_reported_problems(reports=reports, acting_user=acting_user)
+
+        monkeypatch.setattr(submit_handlers, "SUBMIT_HANDLERS", [counting])
+        period = services.period_get_or_create(year=2026, month=11)
+        problem = {"category": "land", "description": "用地指标不足", "level": ""}
+        reports = []
+        for project in (listed_a, listed_b):
+            report = services.report_get_or_create(period=period, project=project, acting_user=reporter_a)
+            reports.append(
+                services.report_save_draft(
+                    report=report, data=GOOD, problems=[problem], acting_user=reporter_a, today=TODAY
+                )
+            )
+        sent = services.reports_submit(reports=reports, acting_user=reporter_a, now=NOW)
+        assert len(sent.submitted) == 2 and not sent.refused
+        assert batches == [sorted(r.pk for r in reports)]
+        assert Problem.objects.count() == 2
+        assert {p.raised_by for p in Problem.objects.all()} == {reporter_a}
+        services.report_return(report=reports[0], reason="请补充", acting_user=drc, now=NOW)
+        again = MonthlyReport.objects.select_related("project", "period").get(pk=reports[0].pk)
+        assert len(services.reports_submit(reports=[again], acting_user=reporter_a, now=NOW).submitted) == 1
+        assert Problem.objects.count() == 2
+
     def test_a_failing_handler_undoes_the_submission(self, listed_a, reporter_a, monkeypatch):
-        def failing(*, report, acting_user):
+        def failing(*, reports, acting_user):
             raise RuntimeError("ledger unavailable")
 
         monkeypatch.setattr(submit_handlers, "SUBMIT_HANDLERS", [failing])

@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
 from dispatch import services
-from dispatch.models import SHANGHAI, MonthlyReport, ReportStatus
+from dispatch.models import SHANGHAI, MonthlyReport, MonthSubmission, ReportStatus, ReviewAction
+from notifications.models import Notice
 from tests.dispatch.conftest import fill, plan, put_on_annual_list
 from tests.dispatch.test_views import card_data
 from tests.factories import ProjectFactory
@@ -209,7 +209,7 @@ class TestSubmit:
         assert dict(MonthlyReport.objects.values_list("pk", "version")) == versions
         assert not MonthlyReport.objects.filter(project=never).exists()
 
-    def test_post_submits_every_complete_report_as_stored(self, client, reporter_a, drc, town_a):
+    def test_post_submits_every_complete_report_as_stored(self, client, post_submit, reporter_a, drc, town_a):
         complete = [listed(town_a, drc) for _ in range(2)]
         lacking = listed(town_a, drc)
         for project in complete:
@@ -218,8 +218,12 @@ class TestSubmit:
         client.force_login(reporter_a)
         # What a page might post is not read: the server sends what it has.
         typed = card_data(MonthlyReport(project_id=lacking.pk, version=1), progress_text="页面上的内容")
-        response = client.post(submit_url(), typed, follow=True)
-        assert "已报送 2 个项目的月度进展" in response.content.decode()
+        response = post_submit(submit_url(), typed)
+        job = MonthSubmission.objects.get()
+        assert response.url == reverse("dispatch:submit_progress", args=[2026, 11, job.pk])
+        page = client.get(response.url).content.decode()
+        assert "已报送 2 个项目的月度进展" in page and "hx-trigger" not in page  # finished: no more polling
+        assert (job.status, job.submitted_count, job.refused, job.user) == ("done", 2, [], reporter_a)
         statuses = dict(MonthlyReport.objects.values_list("project_id", "status"))
         assert statuses == {
             complete[0].pk: ReportStatus.SUBMITTED,
@@ -228,41 +232,122 @@ class TestSubmit:
         }
         assert MonthlyReport.objects.get(project=lacking).progress_text == ""
 
-    def test_a_month_is_sent_whole_or_not_at_all_and_a_refused_report_leaves_the_others(
-        self, client, reporter_a, drc, town_a, monkeypatch
+    def test_a_month_is_sent_whole_or_not_at_all(self, client, post_submit, reporter_a, drc, town_a, monkeypatch):
+        from dispatch import submit_handlers
+
+        for _ in range(3):
+            saved(listed(town_a, drc), reporter_a)
+        client.force_login(reporter_a)
+
+        def failing(*, reports, acting_user):
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(submit_handlers, "SUBMIT_HANDLERS", [failing])
+        page = client.get(post_submit(submit_url()).url).content.decode()
+        assert "报送失败，本次未报送任何月报" in page
+        assert set(MonthlyReport.objects.values_list("status", flat=True)) == {ReportStatus.DRAFT}  # none half-sent
+        assert not ReviewAction.objects.exists()
+        assert MonthSubmission.objects.get().status == MonthSubmission.Status.FAILED
+        notice = Notice.objects.get(kind="month_submitted")
+        assert notice.title.startswith("【月报报送失败】") and notice.recipients.get().user == reporter_a
+
+    def test_a_report_changed_meanwhile_is_refused_with_why_and_the_others_go(
+        self, client, post_submit, reporter_a, drc, town_a, monkeypatch
     ):
+        sent_elsewhere, emptied, retyped, plain = (listed(town_a, drc, f"梁家墩镇项目{i}") for i in range(4))
+        for project in (sent_elsewhere, emptied, retyped, plain):
+            saved(project, reporter_a)
+        client.force_login(reporter_a)
+        check = services.month_submit_check
+
+        def another_page_acts_after_the_check(*args):
+            answer = check(*args)  # the reports as the submit read them; then, before it locks them:
+            services.report_submit(report=MonthlyReport.objects.get(project=sent_elsewhere), acting_user=reporter_a)
+            fill(MonthlyReport.objects.get(project=emptied), reporter_a, progress_text="")
+            fill(MonthlyReport.objects.get(project=retyped), reporter_a, progress_text="另一页面刚保存的进展")
+            return answer
+
+        monkeypatch.setattr(services, "month_submit_check", another_page_acts_after_the_check)
+        body = client.get(post_submit(submit_url()).url).content.decode()
+        assert "已报送 2 个项目的月度进展" in body
+        assert f"{sent_elsewhere.name}：该报告处于“已报送”状态，目前不能修改。" in body
+        assert f"{emptied.name}：" in body and "请填写形象进度" in body
+        stored = {r.project_id: r for r in MonthlyReport.objects.all()}
+        assert stored[emptied.pk].status == ReportStatus.DRAFT and stored[emptied.pk].progress_text == ""
+        # What the other page saved is what was sent: nothing typed is lost to the submit's older copy.
+        assert stored[retyped.pk].status == ReportStatus.SUBMITTED
+        assert stored[retyped.pk].progress_text == "另一页面刚保存的进展"
+        assert stored[plain.pk].status == ReportStatus.SUBMITTED
+        assert ReviewAction.objects.filter(report__project=sent_elsewhere).count() == 1  # sent once, elsewhere
+
+    def test_each_sent_report_keeps_its_trail_and_the_audit_chain_holds(
+        self, client, post_submit, reporter_a, drc, town_a
+    ):
+        from auditlog.chain import chain_now, verify_chain
+
+        chain_now()
         projects = [listed(town_a, drc) for _ in range(3)]
         for project in projects:
             saved(project, reporter_a)
+        returned = MonthlyReport.objects.get(project=projects[0])
+        services.report_submit(report=returned, acting_user=reporter_a, now=NOW)
+        services.report_return(report=returned, reason="请补充形象进度", acting_user=drc, now=NOW)
+        first_sent = MonthlyReport.objects.get(pk=returned.pk).first_submitted_at
         client.force_login(reporter_a)
-        original = services.report_submit
-        calls = []
-
-        def failing_on_the_third(**kwargs):
-            calls.append(kwargs["report"].project_id)
-            if len(calls) == 3:
-                raise RuntimeError("the database went away")
-            return original(**kwargs)
-
-        monkeypatch.setattr(services, "report_submit", failing_on_the_third)
-        client.raise_request_exception = False
-        assert client.post(submit_url()).status_code == 500
-        assert set(MonthlyReport.objects.values_list("status", flat=True)) == {ReportStatus.DRAFT}  # none half-sent
-
-        def refusing_the_second(**kwargs):
-            if kwargs["report"].project_id == projects[1].pk:
-                raise ValidationError("已被他人报送")
-            return original(**kwargs)
-
-        monkeypatch.setattr(services, "report_submit", refusing_the_second)
-        response = client.post(submit_url(), follow=True)
-        assert "已被他人报送" in response.content.decode()
-        statuses = dict(MonthlyReport.objects.values_list("project_id", "status"))
-        assert statuses == {
-            projects[0].pk: ReportStatus.SUBMITTED,
-            projects[1].pk: ReportStatus.DRAFT,
-            projects[2].pk: ReportStatus.SUBMITTED,
+        post_submit(submit_url())
+        for report in MonthlyReport.objects.all():
+            latest = report.history.order_by("-history_id").first()
+            assert (latest.history_type, latest.history_user, latest.history_change_reason) == ("~", reporter_a, None)
+            assert (latest.status, latest.version, latest.submitted_by) == (report.status, report.version, reporter_a)
+            assert latest.submitted_at == report.submitted_at == NOW
+            action = report.actions.order_by("-pk").first()
+            assert (action.acting_user, action.created_at) == (reporter_a, NOW)
+            assert action.history.get().history_user == reporter_a
+        again = MonthlyReport.objects.get(pk=returned.pk)
+        assert again.status == ReportStatus.RESUBMITTED and again.first_submitted_at == first_sent
+        assert again.actions.order_by("-pk").first().action == ReviewAction.Action.RESUBMIT
+        others = MonthlyReport.objects.exclude(pk=returned.pk)
+        assert {(r.status, r.timeliness, r.first_submitted_at) for r in others} == {
+            (ReportStatus.SUBMITTED, "on_time", NOW)
         }
+        result = verify_chain()
+        assert result.intact, result.finding
+
+    def test_the_submission_page_follows_the_worker_and_the_submitter_is_told(
+        self, client, post_submit, reporter_a, drc, town_a
+    ):
+        project = listed(town_a, drc, "梁家墩镇报送项目")
+        saved(project, reporter_a)
+        client.force_login(reporter_a)
+        response = client.post(submit_url())  # not committed yet: the worker has not started
+        job = MonthSubmission.objects.get()
+        page = client.get(response.url).content.decode()
+        assert job.status == "queued" and 'hx-trigger="every 1s"' in page and "排队中" in page
+        assert "报送完成后会收到通知" in page
+        assert client.post(submit_url()).url == response.url  # asked again: the same submission, not a second
+        assert MonthSubmission.objects.count() == 1
+        services.month_submission_run(job.pk)
+        assert not services.month_submission_run(job.pk)  # a second run (a retried task) does nothing
+        assert ReviewAction.objects.count() == 1
+        page = client.get(response.url).content.decode()
+        assert "已报送 1 个项目的月度进展" in page and "hx-trigger" not in page
+        notice = Notice.objects.get(kind="month_submitted")
+        assert notice.title == "【月报报送】梁家墩镇2026年11月：已报送 1 个项目"
+        assert notice.link == response.url and notice.recipients.get().user == reporter_a
+        client.force_login(drc)
+        assert client.get(response.url).status_code == 404  # the submitter's page alone
+
+    def test_a_submission_that_lost_its_worker_is_failed_and_may_start_again(self, client, reporter_a, drc, town_a):
+        saved(listed(town_a, drc), reporter_a)
+        client.force_login(reporter_a)
+        client.post(submit_url())
+        lost = MonthSubmission.objects.get()
+        with time_machine.travel(NOW + MonthSubmission.STALE_AFTER + datetime.timedelta(minutes=1), tick=False):
+            response = client.post(submit_url())
+        lost.refresh_from_db()
+        assert lost.status == "failed" and "未报送任何月报" in lost.message
+        assert response.url != reverse("dispatch:submit_progress", args=[2026, 11, lost.pk])
+        assert MonthSubmission.objects.filter(status="queued").count() == 1
 
     def test_another_units_reporter_submits_only_their_own(self, client, reporter_a, reporter_b, listed_a):
         saved(listed_a, reporter_a)

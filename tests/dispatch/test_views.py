@@ -67,7 +67,7 @@ class TestFillMonth:
         client.force_login(reporter_a)
         assert client.get(month_url(), {"unit": town_b.pk}).content.decode().count(listed_b.name) == 0
 
-    def test_save_then_submit_after_the_confirmation(self, client, reporter_a, listed_a):
+    def test_save_then_submit_after_the_confirmation(self, client, post_submit, reporter_a, listed_a):
         client.force_login(reporter_a)
         report = first_save(client, listed_a)
         response = client.post(save_url(listed_a), card_data(report))
@@ -77,12 +77,14 @@ class TestFillMonth:
         assert "将报送 1 个项目。" in client.get(submit_url()).content.decode()
         report.refresh_from_db()
         assert report.status == ReportStatus.DRAFT  # the confirmation writes nothing
-        response = client.post(submit_url(), {"unit": listed_a.responsible_unit_id})
+        response = post_submit(submit_url(), {"unit": listed_a.responsible_unit_id})
         assert response.status_code == 302
         report.refresh_from_db()
         assert report.status == ReportStatus.SUBMITTED and report.timeliness == "on_time"
 
-    def test_an_incomplete_card_stays_a_draft_and_the_confirmation_says_why(self, client, reporter_a, listed_a):
+    def test_an_incomplete_card_stays_a_draft_and_the_confirmation_says_why(
+        self, client, post_submit, reporter_a, listed_a
+    ):
         client.force_login(reporter_a)
         report = first_save(client, listed_a)
         client.post(
@@ -91,7 +93,7 @@ class TestFillMonth:
         body = client.get(submit_url()).content.decode()
         assert "将报送 0 个项目。" in body and "以下 1 个项目尚未填完，不会报送：" in body
         assert "零投资说明" in body and listed_a.name in body
-        client.post(submit_url())
+        assert "没有已填完的项目，未报送任何报告" in client.get(post_submit(submit_url()).url).content.decode()
         report.refresh_from_db()
         assert report.status == ReportStatus.DRAFT and report.progress_text == "冬季停工，设备检修"
 
