@@ -70,12 +70,10 @@ def _context(request, *, mine: bool = False) -> dict:
     year, month = _month(request)
     d = selectors.dashboard(request.user, year, month, mine=mine)
     links = _links(d)
-    for row in d.units:
-        row.unit_url = f"{links['rows']}&unit={row.unit.pk}"
+    d.rows_url = links["rows"]
     return {
         "d": d,
         "links": links,
-        "chart": d.chart_data(),
         "may_set_targets": access.may_set_start_targets(request.user),
     }
 
