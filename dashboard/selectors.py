@@ -52,10 +52,14 @@ SHOW = {
 }
 
 
+def latest_due_period(now: datetime.datetime | None = None) -> ReportingPeriod | None:
+    """The last saved period past its deadline."""
+    return ReportingPeriod.objects.filter(deadline__lt=now or timezone.now()).order_by("-year", "-month").first()
+
+
 def default_month(now: datetime.datetime | None = None) -> tuple[int, int]:
     """The latest month whose reports are due: the last saved period past its deadline, else this month."""
-    now = now or timezone.now()
-    period = ReportingPeriod.objects.filter(deadline__lt=now).order_by("-year", "-month").first()
+    period = latest_due_period(now)
     if period is not None:
         return period.year, period.month
     today = timezone.localdate(now)
@@ -277,17 +281,18 @@ class Dashboard:
         }
 
 
-def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> Dashboard:
+def dashboard(user, year: int, month: int, *, mine: bool = False, now=None, period=None) -> Dashboard:
     """Every figure of the dashboard for the user's scope, in a fixed number of queries (two passes over the
     reports: this year's and last year's, `indicators.month_figures`, when they are not in the cache); the
-    figures are read when first used (`Dashboard`)."""
+    figures are read when first used (`Dashboard`). `period`: the month's, when the caller has read it."""
     now = now or timezone.now()
+    period = period or period_for(year, month)
     return Dashboard(
         year=year,
         month=month,
         scope=scope_for(user, mine=mine),
         version=data_version(),
-        deadline_passed=now > period_for(year, month).deadline,
+        deadline_passed=now > period.deadline,
     )
 
 

@@ -32,8 +32,7 @@ def user_roles(user) -> set[str]:
     """The role names of the user's groups, read once per request object (`_read_rights`)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    if not hasattr(user, "_role_cache"):
-        _read_rights(user)
+    _load_rights(user)
     return user._role_cache
 
 
@@ -69,6 +68,11 @@ def _rights_params(user) -> list:
     return [user.pk, *roles.ALL_ROLES, user.pk, user.pk]
 
 
+def _load_rights(user) -> None:
+    if not hasattr(user, "_role_cache"):
+        _read_rights(user)
+
+
 def _read_rights(user) -> None:
     """Read the user's roles and model permissions in one query, and keep the permissions where Django's
     ModelBackend keeps them for the request (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`): every
@@ -92,8 +96,7 @@ def has_role(user, *names: str) -> bool:
 def _can(user, perm: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    if not hasattr(user, "_perm_cache") and not user.is_superuser:
-        _read_rights(user)
+    _load_rights(user)
     return user.has_perm(perm)
 
 
@@ -400,6 +403,7 @@ def projects_for_user(user, perm: str = "view") -> QuerySet:
         return Project.objects.none()
     if perm == "change" and is_auditor(user):
         return Project.objects.none()  # auditors read everything and change nothing
+    _load_rights(user)  # guardian asks the user's global permissions
     return get_objects_for_user(user, PROJECT_PERMS[perm], klass=Project, accept_global_perms=True, with_superuser=True)
 
 
