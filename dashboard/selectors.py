@@ -90,15 +90,14 @@ class Scope:
 def scope_for(user, *, mine: bool = False) -> Scope:
     """The district for whoever reads every unit; a unit's own projects for its staff; with `mine`, the
     projects the user leads (挂项领导)."""
-    visible = access.projects_for_user(user)
     if mine:
-        led = visible.filter(leader=user)
+        led = access.projects_for_user(user).filter(leader=user)
         units = Unit.objects.filter(pk__in=led.values("responsible_unit_id"))
         return Scope(led, units, f"{user}的挂项项目", leader=user)
     if access.may_see_all_units(user):
         return Scope(None, Unit.objects.all(), "全区")
     unit = user.unit
-    return Scope(visible.filter(responsible_unit=unit), [unit], unit.name, unit=unit)
+    return Scope(access.projects_for_user(user).filter(responsible_unit=unit), [unit], unit.name, unit=unit)
 
 
 @dataclass

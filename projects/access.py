@@ -437,11 +437,16 @@ def get_project_for_user(user, pk, perm: str = "view"):
 
 
 def may_change_project(user, project) -> bool:
-    return projects_for_user(user, "change").filter(pk=project.pk).exists()
+    return _has_project(projects_for_user(user, "change"), project)
 
 
 def may_view_project(user, project) -> bool:
-    return projects_for_user(user).filter(pk=project.pk).exists()
+    return _has_project(projects_for_user(user), project)
+
+
+def _has_project(projects: QuerySet, project) -> bool:
+    """Whether a saved project is among `projects`: no query when they are every project (a global right)."""
+    return not projects.query.has_filters() or projects.filter(pk=project.pk).exists()
 
 
 def units_for_user(user) -> QuerySet:
