@@ -8,8 +8,9 @@ drill-down list whose totals are each figure (`project_rows`, `row_totals`).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property, lru_cache
 
 from django.core.cache import cache
 from django.db import connection
@@ -51,10 +52,14 @@ SHOW = {
 }
 
 
+def latest_due_period(now: datetime.datetime | None = None) -> ReportingPeriod | None:
+    """The last saved period past its deadline."""
+    return ReportingPeriod.objects.filter(deadline__lt=now or timezone.now()).order_by("-year", "-month").first()
+
+
 def default_month(now: datetime.datetime | None = None) -> tuple[int, int]:
     """The latest month whose reports are due: the last saved period past its deadline, else this month."""
-    now = now or timezone.now()
-    period = ReportingPeriod.objects.filter(deadline__lt=now).order_by("-year", "-month").first()
+    period = latest_due_period(now)
     if period is not None:
         return period.year, period.month
     today = timezone.localdate(now)
@@ -63,13 +68,18 @@ def default_month(now: datetime.datetime | None = None) -> tuple[int, int]:
 
 @dataclass
 class Scope:
-    """Whose projects a page covers: `projects` (None: the district's, all of them) and the units shown."""
+    """Whose projects a page covers: `projects` (None: the district's, all of them) and the units shown (read
+    when first needed: not by a page whose figures are in the cache)."""
 
     projects: QuerySet[Project] | None
-    units: list[Unit]
+    unit_query: QuerySet[Unit] | list[Unit]
     label: str
     unit: Unit | None = None  # a unit's own dashboard
     leader: object = None  # a leader's 我的项目
+
+    @cached_property
+    def units(self) -> list[Unit]:
+        return list(self.unit_query)
 
     @property
     def query(self) -> dict:
@@ -80,15 +90,14 @@ class Scope:
 def scope_for(user, *, mine: bool = False) -> Scope:
     """The district for whoever reads every unit; a unit's own projects for its staff; with `mine`, the
     projects the user leads (挂项领导)."""
-    visible = access.projects_for_user(user)
     if mine:
-        led = visible.filter(leader=user)
-        units = list(Unit.objects.filter(pk__in=led.values("responsible_unit_id")))
+        led = access.projects_for_user(user).filter(leader=user)
+        units = Unit.objects.filter(pk__in=led.values("responsible_unit_id"))
         return Scope(led, units, f"{user}的挂项项目", leader=user)
     if access.may_see_all_units(user):
-        return Scope(None, list(Unit.objects.all()), "全区")
+        return Scope(None, Unit.objects.all(), "全区")
     unit = user.unit
-    return Scope(visible.filter(responsible_unit=unit), [unit], unit.name, unit=unit)
+    return Scope(access.projects_for_user(user).filter(responsible_unit=unit), [unit], unit.name, unit=unit)
 
 
 @dataclass
@@ -114,21 +123,88 @@ class UnitRow:
 
 @dataclass
 class Dashboard:
+    """The month's figures for a scope. Only what names the page is read up front (the scope, `data_version`,
+    the deadline): the figures are read from the cache when first used, so a page whose rendered figures are
+    in the template's fragment cache (`cache_key`) reads none of them, nor the lagging projects' rows."""
+
     year: int
     month: int
     scope: Scope
-    figures: indicators.Figures
-    previous_figures: indicators.Figures
-    warnings: warning_indicators.WarningCounts
-    problems: warning_indicators.ProblemCounts
-    units: list[UnitRow]
-    sectors: list[tuple[str, str, indicators.InvestmentFigures]]
-    cumulative_plan: list[Decimal]
-    cumulative_completed: list[Decimal]
-    previous_completed: list[Decimal]
-    lagging: list[Project] = field(default_factory=list)
+    version: str
     deadline_passed: bool = True
-    version: str = ""
+    rows_url: str = ""  # the drill-down list (the view's), which each unit's row links to with `&unit=`
+
+    @cached_property
+    def _this(self) -> indicators.MonthFigures:
+        return cached_month_figures(self.year, self.month, self.scope, self.version)
+
+    @cached_property
+    def _last(self) -> indicators.MonthFigures:
+        return cached_month_figures(self.year - 1, self.month, self.scope, self.version, lagging=0)
+
+    @cached_property
+    def _counts(self):
+        return cached_counts(self.year, self.month, self.scope, self.version)
+
+    @property
+    def figures(self) -> indicators.Figures:
+        return self._this.district
+
+    @property
+    def previous_figures(self) -> indicators.Figures:
+        return self._last.district
+
+    @property
+    def warnings(self) -> warning_indicators.WarningCounts:
+        return self._counts[0].district
+
+    @property
+    def problems(self) -> warning_indicators.ProblemCounts:
+        problems = self._counts[1]
+        if self.scope.unit is not None:
+            # A unit's figure is the ledger's unit filter: its projects' problems and those it is named for.
+            return problems.by_unit[self.scope.unit.pk]
+        return problems.district
+
+    @cached_property
+    def units(self) -> list[UnitRow]:
+        this, (warnings, problems) = self._this, self._counts
+        return [
+            UnitRow(
+                unit,
+                this.by_unit[unit.pk],
+                warnings.by_unit[unit.pk],
+                problems.by_unit[unit.pk],
+                unit_url=f"{self.rows_url}&unit={unit.pk}",
+            )
+            for unit in self.scope.units
+            if unit.pk in this.by_unit
+        ]
+
+    @cached_property
+    def sectors(self) -> list[tuple[str, str, indicators.InvestmentFigures]]:
+        labels = dict(Sector.choices)
+        return sorted(
+            ((key, str(labels.get(key, key)), f.investment) for key, f in self._this.by_sector.items()),
+            key=lambda item: item[2].annual_plan,
+            reverse=True,
+        )
+
+    @property
+    def cumulative_plan(self) -> list[Decimal]:
+        return self._this.cumulative_plan
+
+    @property
+    def cumulative_completed(self) -> list[Decimal]:
+        return self._this.cumulative_completed
+
+    @property
+    def previous_completed(self) -> list[Decimal]:
+        return self._last.cumulative_completed
+
+    @cached_property
+    def lagging(self) -> list[Project]:
+        return _lagging_projects(self._this.lagging)
 
     @property
     def cache_key(self) -> str:
@@ -180,7 +256,8 @@ class Dashboard:
     def has_previous_year(self) -> bool:
         return bool(self.previous.annual_plan or self.previous.completed)
 
-    def chart_data(self) -> dict:
+    @cached_property
+    def chart(self) -> dict:
         """What the charts draw (read by static/js/dashboard.js from a json_script element)."""
         return {
             "months": [f"{m}月" for m in range(1, self.month + 1)],
@@ -203,47 +280,18 @@ class Dashboard:
         }
 
 
-def dashboard(user, year: int, month: int, *, mine: bool = False, now=None) -> Dashboard:
+def dashboard(user, year: int, month: int, *, mine: bool = False, now=None, period=None) -> Dashboard:
     """Every figure of the dashboard for the user's scope, in a fixed number of queries (two passes over the
-    reports: this year's and last year's, `indicators.month_figures`)."""
+    reports: this year's and last year's, `indicators.month_figures`, when they are not in the cache); the
+    figures are read when first used (`Dashboard`). `period`: the month's, when the caller has read it."""
     now = now or timezone.now()
-    scope = scope_for(user, mine=mine)
-    units = scope.units
-    version = data_version()
-    this = cached_month_figures(year, month, scope, version)
-    last = cached_month_figures(year - 1, month, scope, version, lagging=0)
-    warnings, problems = cached_counts(year, month, scope, version)
-    district_problems = problems.district
-    if scope.unit is not None:
-        # A unit's figure is the ledger's unit filter: its projects' problems and those it is named for.
-        district_problems = problems.by_unit[scope.unit.pk]
-    rows = [
-        UnitRow(unit, this.by_unit[unit.pk], warnings.by_unit[unit.pk], problems.by_unit[unit.pk])
-        for unit in units
-        if unit.pk in this.by_unit
-    ]
-    sector_labels = dict(Sector.choices)
-    sectors = sorted(
-        ((key, str(sector_labels.get(key, key)), f.investment) for key, f in this.by_sector.items()),
-        key=lambda item: item[2].annual_plan,
-        reverse=True,
-    )
+    period = period or period_for(year, month)
     return Dashboard(
         year=year,
         month=month,
-        scope=scope,
-        figures=this.district,
-        previous_figures=last.district,
-        warnings=warnings.district,
-        problems=district_problems,
-        units=rows,
-        sectors=sectors,
-        cumulative_plan=this.cumulative_plan,
-        cumulative_completed=this.cumulative_completed,
-        previous_completed=last.cumulative_completed,
-        lagging=_lagging_projects(this.lagging),
-        deadline_passed=now > period_for(year, month).deadline,
-        version=version,
+        scope=scope_for(user, mine=mine),
+        version=data_version(),
+        deadline_passed=now > period.deadline,
     )
 
 
@@ -254,11 +302,10 @@ VERSIONED = (ReportingPeriod, ProjectYearPlan, ListEntry, Project, StartTarget, 
 CACHE_SECONDS = 6 * 3600
 
 
-def data_version() -> str:
-    """A stamp that changes whenever anything `month_figures` reads changes: the latest history row of each model
-    it reads (history tables are append-only, so a change always moves it) and, for rows written in bulk without
-    history (the demo), the latest row id; for the reports, the summary's latest `changed` stamp. One query on
-    indexes."""
+@lru_cache(maxsize=1)
+def _version_sql() -> str:
+    """The statement of `data_version`, built once: it names tables only (and asking simple-history for a
+    model's history table builds a manager class each time)."""
     summary = ReportYearSummary._meta.db_table
     # The summary table's file node first: a restore (`pg_restore --clean` drops and creates the tables), a new
     # database or a TRUNCATE gives it another, so stamps of an earlier life of the data never match a new one
@@ -270,8 +317,16 @@ def data_version() -> str:
         parts += [f"(SELECT MAX(history_id) FROM {history})", f"(SELECT MAX(id) FROM {table})"]  # noqa: S608
     # A problem's responsible units change by rows added to and removed from the through table.
     parts.append(f"(SELECT COUNT(*) FROM {Problem.responsible_units.through._meta.db_table})")  # noqa: S608
+    return f"SELECT {', '.join(parts)}"
+
+
+def data_version() -> str:
+    """A stamp that changes whenever anything `month_figures` reads changes: the latest history row of each model
+    it reads (history tables are append-only, so a change always moves it) and, for rows written in bulk without
+    history (the demo), the latest row id; for the reports, the summary's latest `changed` stamp. One query on
+    indexes."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}")
+        cursor.execute(_version_sql())
         row = cursor.fetchone()
     return f"{connection.settings_dict['NAME']}:" + ".".join(str(v or 0) for v in row)
 

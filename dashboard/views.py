@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from dispatch import services as dispatch_services
 from dispatch.indicators import start_targets
-from dispatch.models import StartTarget
+from dispatch.models import ReportingPeriod, StartTarget
 from ganzhou_projects.history import history_events
 from projects import access
 from projects.forms import apply_validation_error
@@ -36,15 +36,20 @@ def _paginate(request, rows):
     return page
 
 
-def _month(request) -> tuple[int, int]:
-    """`?period=2026-11` (as <input type="month"> sends it) or `?year=&month=`; the latest due month otherwise."""
+def _month(request) -> tuple[int, int, ReportingPeriod | None]:
+    """`?period=2026-11` (as <input type="month"> sends it) or `?year=&month=`; the latest due month otherwise,
+    with its period (None when the month is the query's, or has no saved period yet)."""
     text = request.GET.get("period", "")
     year, _sep, month = text.partition("-")
     if not (year.isdigit() and month.isdigit()):
         year, month = request.GET.get("year", ""), request.GET.get("month", "")
     if year.isdigit() and month.isdigit() and 2000 <= int(year) <= 2100 and 1 <= int(month) <= 12:
-        return int(year), int(month)
-    return selectors.default_month()
+        return int(year), int(month), None
+    period = selectors.latest_due_period()
+    if period is not None:
+        return period.year, period.month, period
+    today = timezone.localdate()  # no period is due yet: this month (selectors.default_month)
+    return today.year, today.month, None
 
 
 def _links(d: selectors.Dashboard) -> dict:
@@ -67,15 +72,13 @@ def _links(d: selectors.Dashboard) -> dict:
 
 
 def _context(request, *, mine: bool = False) -> dict:
-    year, month = _month(request)
-    d = selectors.dashboard(request.user, year, month, mine=mine)
+    year, month, period = _month(request)
+    d = selectors.dashboard(request.user, year, month, mine=mine, period=period)
     links = _links(d)
-    for row in d.units:
-        row.unit_url = f"{links['rows']}&unit={row.unit.pk}"
+    d.rows_url = links["rows"]
     return {
         "d": d,
         "links": links,
-        "chart": d.chart_data(),
         "may_set_targets": access.may_set_start_targets(request.user),
     }
 
@@ -140,7 +143,7 @@ def projects(request):
     (which are the figure): `?year=&month=` with `unit`, `sector`, `mine=1` and `show` (selectors.SHOW)."""
     if not access.may_see_dashboard(request.user):
         raise PermissionDenied
-    year, month = _month(request)
+    year, month, _period = _month(request)
     f = _row_filters(request)
     rows = selectors.project_rows(request.user, year, month, f)
     page = _paginate(request, rows)

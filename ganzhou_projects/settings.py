@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "projects.context_processors.roles",
+                "projects.context_processors.nav",
                 "notifications.context_processors.notifications",
             ],
             "builtins": ["ganzhou_projects.templatetags.numbers", "ganzhou_projects.templatetags.labels"],

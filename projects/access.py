@@ -12,7 +12,10 @@ A later role or right is added here: one more question, asked by its views and s
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
@@ -26,14 +29,64 @@ PROJECT_PERMS = {"view": "projects.view_project", "change": "projects.change_pro
 
 
 def user_roles(user) -> set[str]:
-    """The role names of the user's groups, read once per request object."""
+    """The role names of the user's groups, read once per request object (`_read_rights`)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    cached = getattr(user, "_role_cache", None)
-    if cached is None:
-        cached = set(user.groups.filter(name__in=roles.ALL_ROLES).values_list("name", flat=True))
-        user._role_cache = cached
-    return cached
+    _load_rights(user)
+    return user._role_cache
+
+
+@lru_cache(maxsize=1)
+def _rights_sql() -> str:
+    """The user's role names, group permissions and own permissions (as Django's ModelBackend spells them,
+    "app_label.codename"), in one statement; its parameters are `_rights_params`."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    User = get_user_model()
+    user_groups = User.groups.through._meta.db_table
+    user_perms = User.user_permissions.through._meta.db_table
+    group_perms = Group.permissions.through._meta.db_table
+    group, permission, content_type = Group._meta.db_table, Permission._meta.db_table, ContentType._meta.db_table
+    names = ", ".join(["%s"] * len(roles.ALL_ROLES))
+    codename = "ct.app_label || '.' || p.codename"
+    return f"""
+        SELECT 'role', g.name FROM {group} g JOIN {user_groups} ug ON ug.group_id = g.id
+         WHERE ug.user_id = %s AND g.name IN ({names})
+        UNION ALL
+        SELECT 'group', {codename} FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id
+          JOIN {group_perms} gp ON gp.permission_id = p.id JOIN {user_groups} ug ON ug.group_id = gp.group_id
+         WHERE ug.user_id = %s
+        UNION ALL
+        SELECT 'user', {codename} FROM {permission} p JOIN {content_type} ct ON ct.id = p.content_type_id
+          JOIN {user_perms} up ON up.permission_id = p.id
+         WHERE up.user_id = %s
+    """  # noqa: S608 - table names from the models; the user's id and the role names are parameters
+
+
+def _rights_params(user) -> list:
+    return [user.pk, *roles.ALL_ROLES, user.pk, user.pk]
+
+
+def _load_rights(user) -> None:
+    if not hasattr(user, "_role_cache"):
+        _read_rights(user)
+
+
+def _read_rights(user) -> None:
+    """Read the user's roles and model permissions in one query, and keep the permissions where Django's
+    ModelBackend keeps them for the request (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`): every
+    page's layout asks a dozen questions here, which cost the backend two queries and the roles a third.
+    A superuser's permissions are all of them (the backend reads those itself)."""
+    found = {"role": set(), "group": set(), "user": set()}
+    with connection.cursor() as cursor:
+        cursor.execute(_rights_sql(), _rights_params(user))
+        for kind, value in cursor.fetchall():
+            found[kind].add(value)
+    user._role_cache = found["role"]
+    if not user.is_superuser and not hasattr(user, "_perm_cache"):
+        user._user_perm_cache, user._group_perm_cache = found["user"], found["group"]
+        user._perm_cache = found["user"] | found["group"]
 
 
 def has_role(user, *names: str) -> bool:
@@ -41,7 +94,10 @@ def has_role(user, *names: str) -> bool:
 
 
 def _can(user, perm: str) -> bool:
-    return getattr(user, "is_authenticated", False) and user.has_perm(perm)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    _load_rights(user)
+    return user.has_perm(perm)
 
 
 def is_administrator(user) -> bool:
@@ -347,6 +403,7 @@ def projects_for_user(user, perm: str = "view") -> QuerySet:
         return Project.objects.none()
     if perm == "change" and is_auditor(user):
         return Project.objects.none()  # auditors read everything and change nothing
+    _load_rights(user)  # guardian asks the user's global permissions
     return get_objects_for_user(user, PROJECT_PERMS[perm], klass=Project, accept_global_perms=True, with_superuser=True)
 
 
@@ -380,11 +437,16 @@ def get_project_for_user(user, pk, perm: str = "view"):
 
 
 def may_change_project(user, project) -> bool:
-    return projects_for_user(user, "change").filter(pk=project.pk).exists()
+    return _has_project(projects_for_user(user, "change"), project)
 
 
 def may_view_project(user, project) -> bool:
-    return projects_for_user(user).filter(pk=project.pk).exists()
+    return _has_project(projects_for_user(user), project)
+
+
+def _has_project(projects: QuerySet, project) -> bool:
+    """Whether a saved project is among `projects`: no query when they are every project (a global right)."""
+    return not projects.query.has_filters() or projects.filter(pk=project.pk).exists()
 
 
 def units_for_user(user) -> QuerySet:

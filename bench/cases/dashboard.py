@@ -38,13 +38,18 @@ def cases(ctx):
     yield Page("我的项目 (a leader)", reverse("dashboard:my_projects"), user="leader", target_ms=PAGE_MS)
     drc = get_user_model().objects.get(username="drc")
 
+    def first_view():
+        # The figures are read when the page renders them (selectors.Dashboard): read all that it shows.
+        d = selectors.dashboard(drc, year, month)
+        return d.chart, d.units, d.sectors, d.lagging, d.warnings, d.problems, d.reporting
+
     def both_passes():
         indicators.month_figures(year, month)
         indicators.month_figures(year - 1, month, lagging=0)
 
     yield Call(
         "dashboard figures, first view after a change (cache cleared)",
-        lambda: selectors.dashboard(drc, year, month),
+        first_view,
         setup=cache.clear,
         floor=both_passes,
         floor_factor=2.0,
