@@ -74,10 +74,12 @@ restore: system-deps
 # The province-scale benchmark (bench/): seeds or reuses the 50,000-project database ganzhou_bench, measures the
 # pages, exports, jobs and a load run, prints the table and writes bench/results.md. Not part of `make test`.
 # BENCH_DATABASE_URL picks another database; BENCH_ARGS passes options (`make bench BENCH_ARGS=--help`).
+# Tasks go to a real Celery worker on BENCH_CELERY_BROKER_URL, as in production (empty: run them eagerly).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ganzhou_bench
+BENCH_CELERY_BROKER_URL ?= redis://127.0.0.1:6379/14
 bench: venv
 	@DATABASE_URL=$(BENCH_DATABASE_URL) bash scripts/ensure_services.sh
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH_ARGS)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_CELERY_BROKER_URL=$(BENCH_CELERY_BROKER_URL) $(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

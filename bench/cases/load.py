@@ -16,11 +16,16 @@ CARDS_PER_REPORTER = 60
 SENT = (ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED, ReportStatus.ACCEPTED)
 
 
-def _open_projects(period, unit) -> list[int]:
-    """The unit's projects expected this month with nothing sent yet."""
+def _open_projects(period, unit) -> list[tuple[int, bool]]:
+    """The unit's projects expected this month with nothing sent yet, each with whether it has a report (a draft)
+    already; the load takes those with none first: the
+    seed's complete drafts are sent by the unit's first submit, and a card typed after that is refused
+    (该报告已报送) — right, but not the load's to measure."""
     sent = MonthlyReport.objects.filter(selectors.in_period(period), project=OuterRef("pk"), status__in=SENT)
+    started = MonthlyReport.objects.filter(selectors.in_period(period), project=OuterRef("pk"))
     projects = selectors.expected_projects(period).filter(responsible_unit=unit).exclude(Exists(sent))
-    return list(projects.values_list("pk", flat=True))
+    projects = projects.annotate(started=Exists(started)).order_by("pk")
+    return [(pk, begun) for pk, begun in projects.values_list("pk", "started")]
 
 
 def cases(ctx):
@@ -38,8 +43,11 @@ def cases(ctx):
         for index in range(reporters):
             unit = units[index % len(units)]  # two users of a unit share its account when there are few units
             if unit.pk not in pools:
-                pools[unit.pk] = _open_projects(period, unit)
-                rng.shuffle(pools[unit.pk])
+                projects = _open_projects(period, unit)
+                begun, fresh = [pk for pk, b in projects if b], [pk for pk, b in projects if not b]
+                rng.shuffle(begun)
+                rng.shuffle(fresh)
+                pools[unit.pk] = begun + fresh  # popped from the end: the fresh ones first
             pool = pools[unit.pk]
             work.append((f"reporter_{unit.code}", [pool.pop() for _ in range(min(CARDS_PER_REPORTER, len(pool)))]))
         urls = [reverse("dispatch:review_queue", args=[year, month])] + [page.url for page in env.pages]
