@@ -18,9 +18,8 @@ SENT = (ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED, ReportStatus.ACCEPTED)
 
 def _open_projects(period, unit) -> list[tuple[int, bool]]:
     """The unit's projects expected this month with nothing sent yet, each with whether it has a report (a draft)
-    already; the load takes those with none first: the
-    seed's complete drafts are sent by the unit's first submit, and a card typed after that is refused
-    (该报告已报送) — right, but not the load's to measure."""
+    already. The load types into those with none first: the seed's complete drafts are sent by the unit's first
+    submit, and a card typed after that is refused (该报告已报送) — right, but not the load's to measure."""
     sent = MonthlyReport.objects.filter(selectors.in_period(period), project=OuterRef("pk"), status__in=SENT)
     started = MonthlyReport.objects.filter(selectors.in_period(period), project=OuterRef("pk"))
     projects = selectors.expected_projects(period).filter(responsible_unit=unit).exclude(Exists(sent))
