@@ -4,8 +4,9 @@ Reporters (most of the users) work on their unit's current month as the page mak
 open a card, type and autosave it twice, and now and then open the submit confirmation and submit (which
 sends the complete reports as stored, so what they saved goes). DRC users read the review queue and the
 other pages marked `in_load` (the dashboard, once its case says so). A submit's page is polled every
-second until the worker's result is there, as the browser does. Each user thinks 3–10 s between steps.
-Every request's time counts; a status other than the expected one, or a refused save, is an error.
+second until the worker's result is there, as the browser does. Each user thinks 3–10 s before each step,
+the first too (they do not all arrive in the same millisecond). Every request's time counts; a status other
+than the expected one, or a refused save, is an error.
 
 Reporters pick their cards at random among the projects of their unit with nothing sent yet this month,
 so a second run works on other projects (a unit has hundreds): the run stays comparable until a unit's
@@ -30,6 +31,7 @@ from .measure import p95
 VERSION = re.compile(r'data-version="(\d+)"')
 SUBMISSION_PAGE = re.compile(r"^/reports/\d+/\d+/submit/\d+/$")
 SUBMISSION_POLLS = 120  # at the page's one a second
+SENT_MEANWHILE = "该报告已报送"  # dispatch's refusal of a save to a report no longer editable
 THINK_SECONDS = (3.0, 10.0)  # between two steps of a user, uniformly
 
 
@@ -93,6 +95,7 @@ class Recorder:
     timings: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     by_label: dict[str, list[float]] = field(default_factory=dict)
+    sent_meanwhile: int = 0  # saves refused because the unit's submit (its other user) sent the card meanwhile
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, label: str, response, expected=(200,)) -> bool:
@@ -137,6 +140,13 @@ def reporter(env: LoadEnv, session: Session, projects: list[int], rec: Recorder,
                 found = VERSION.search(saved.text)
                 if found:
                     values[f"{prefix}-version"] = found.group(1)
+                elif SENT_MEANWHILE in saved.text:
+                    # Two users of a unit share its account: the other one's submit sent this card between two
+                    # autosaves. The refusal is the product's right answer (the month went as saved), not an
+                    # error; the user stops typing into a sent card, as the page tells them.
+                    with rec.lock:
+                        rec.sent_meanwhile += 1
+                    break
                 elif 'class="bad"' in saved.text:
                     rec.error(f"card save refused for project {project}: {saved.text[:120]!r}")
         if rng.random() < 0.25 and time.monotonic() < stop:
@@ -196,6 +206,9 @@ def run_load(env: LoadEnv, *, reporters: list[tuple[str, list[int]]], drc_urls: 
         ready.wait()
         if session is None:
             return
+        # Users arrive as they go on: the first step, like every later one, comes after a think, not all fifty
+        # in the same millisecond (a burst a 2-core machine queues for seconds, measured apart as a spike).
+        time.sleep(rng.uniform(*THINK_SECONDS))
         try:
             target(env, session, work, rec, stop[0], rng)
         except Exception as error:  # a user that crashes is an error of the run
@@ -211,6 +224,8 @@ def run_load(env: LoadEnv, *, reporters: list[tuple[str, list[int]]], drc_urls: 
         for label, ms in sorted(rec.by_label.items())
     )
     note = f"{len(threads)} users for {env.seconds} s: {len(rec.timings)} requests ({counts})"
+    if rec.sent_meanwhile:
+        note += f"; {rec.sent_meanwhile} card saves refused as sent meanwhile by the unit's submit (expected)"
     return LoadResult(timings_ms=rec.timings, errors=summarise(rec.errors), note=note)
 
 
